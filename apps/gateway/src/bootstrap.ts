@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppLogger, CallEventBus, LoadedConfig } from '@lessllm/shared';
+import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
+import { randomUUID } from 'node:crypto';
+import { GatewayModule } from './gateway.module';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { NestPinoLogger } from './http/nest-pino-logger';
+
+export interface StartGatewayOptions {
+  /** A loaded config, or a path to lessllm.yaml; omitted = environment variables alone. */
+  config?: LoadedConfig | string;
+  /** Overrides server.port (0 = a free port). */
+  port?: number;
+  host?: string;
+  /** Where call events go; default an in-process bus. */
+  bus?: CallEventBus;
+  logger?: AppLogger;
+}
+
+export interface RunningGateway {
+  /** Base URL, e.g. http://127.0.0.1:8000 (SDKs use `${url}/v1`). */
+  url: string;
+  port: number;
+  bus: CallEventBus;
+  app: NestFastifyApplication;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the gateway HTTP service; used by the CLI, tests and the benchmark. */
+export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const loaded = typeof options.config === 'object' ? options.config : loadConfig(options.config);
+  const { server } = loaded.config;
+  const logger = options.logger ?? createLogger('gateway', server.log_level);
+  const bus = options.bus ?? new InProcessEventBus((err) => logger.error({ err }, 'call event subscriber failed'));
+  const adapter = new FastifyAdapter({
+    bodyLimit: Math.round(server.body_limit_mb * 1024 * 1024),
+    genReqId: () => randomUUID(),
+    // Long streams are normal; idle and header timeouts on the upstream side bound them instead.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ config: loaded, bus, logger }), adapter, {
+    logger: new NestPinoLogger(logger),
+  });
+  app.useGlobalFilters(new ApiExceptionFilter(logger, server.body_limit_mb));
+  app.enableShutdownHooks();
+  if (!loaded.config.auth || (loaded.config.auth.keys.length === 0 && !loaded.config.auth.bring_your_own_key)) {
+    logger.warn('auth is not configured: the gateway is open to anyone who can reach it (development only). Add an `auth:` block to lessllm.yaml.');
+  }
+  const port = options.port ?? server.port;
+  const host = options.host ?? server.host;
+  await app.listen(port, host);
+  const address = app.getHttpServer().address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  logger.info({ port: boundPort, source: loaded.source, providers: Object.keys(loaded.config.providers) }, 'gateway listening');
+  return {
+    url: `http://${shownHost}:${boundPort}`,
+    port: boundPort,
+    bus,
+    app,
+    stop: async () => {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Connection stages of one request, in ms; null when the stage did not happen (reused connection, no proxy). */
+export interface ConnectionTiming {
+  dns_ms: number | null;
+  connect_ms: number | null;
+  /** CONNECT tunnel or SOCKS negotiation (auth included). */
+  proxy_ms: number | null;
+  tls_ms: number | null;
+  connection_reused: boolean;
+  /** 'direct' or the masked proxy URL of the connection the request went out on (null: unknown, reused). */
+  egress: string | null;
+}
+
+/** Stage durations measured by a connector for one route attempt. */
+export type StageTimes = Pick<ConnectionTiming, 'dns_ms' | 'connect_ms' | 'proxy_ms' | 'tls_ms'>;
+
+/**
+ * The request's timing record. undici calls the connector synchronously from the dispatch of the request that needs
+ * a new connection, so the connector sees the store of that request and fills it in.
+ */
+export const connectionTimingStore = new AsyncLocalStorage<ConnectionTiming>();
+
+/** A fresh record: reused until a connector says it opened a connection for this request. */
+export function newConnectionTiming(): ConnectionTiming {
+  return { dns_ms: null, connect_ms: null, proxy_ms: null, tls_ms: null, connection_reused: true, egress: null };
+}
+
+export function emptyStageTimes(): StageTimes {
+  return { dns_ms: null, connect_ms: null, proxy_ms: null, tls_ms: null };
+}
+
+/** Adds a duration to a stage (a route may resolve two names: the proxy's and, for socks5/socks4, the target's). */
+export function addStage(times: StageTimes, stage: keyof StageTimes, ms: number): void {
+  times[stage] = (times[stage] ?? 0) + ms;
+}

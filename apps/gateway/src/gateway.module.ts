@@ -1,0 +1,47 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppLogger, CallEventBus } from '@lessllm/shared';
+import { CALL_EVENT_BUS } from '@lessllm/shared';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
+import { GATEWAY_LOGGER } from './config/logger.token';
+import { ChatCompletionsController } from './controllers/chat-completions.controller';
+import { EmbeddingsController } from './controllers/embeddings.controller';
+import { HealthController } from './controllers/health.controller';
+import { MessagesController } from './controllers/messages.controller';
+import { ModelsController } from './controllers/models.controller';
+import { CallFailureService } from './services/call-failure.service';
+import { CallOrchestratorService } from './services/call-orchestrator.service';
+import { CallRecorderService } from './services/call-recorder.service';
+import { CallerAuthService } from './services/caller-auth.service';
+import { ChatCallService } from './services/chat-call.service';
+import { EmbeddingsCallService } from './services/embeddings-call.service';
+import { ModelResolverService } from './services/model-resolver.service';
+import { UpstreamClientService } from './services/upstream-client.service';
+
+export interface GatewayModuleOptions {
+  config: GatewayConfig;
+  bus: CallEventBus;
+  logger: AppLogger;
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(options: GatewayModuleOptions): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [ChatCompletionsController, MessagesController, EmbeddingsController, ModelsController, HealthController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: options.config },
+        { provide: CALL_EVENT_BUS, useValue: options.bus },
+        { provide: GATEWAY_LOGGER, useValue: options.logger },
+        CallerAuthService,
+        ModelResolverService,
+        UpstreamClientService,
+        CallOrchestratorService,
+        CallRecorderService,
+        CallFailureService,
+        ChatCallService,
+        EmbeddingsCallService,
+      ],
+    };
+  }
+}

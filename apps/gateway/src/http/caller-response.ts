@@ -1,0 +1,51 @@
+import type { ServerResponse } from 'node:http';
+
+export type HeaderMap = Record<string, string>;
+
+/** Upstream headers worth showing the caller: rate limits and retry advice, and the upstream request id. */
+const PASSTHROUGH = /^(x-ratelimit-|anthropic-ratelimit-|retry-after)/;
+
+export function passthroughHeaders(upstream: Record<string, string | string[] | undefined> | undefined): HeaderMap {
+  const out: HeaderMap = {};
+  if (!upstream) return out;
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined) continue;
+    if (PASSTHROUGH.test(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const upstreamId = upstream['x-request-id'] ?? upstream['request-id'];
+  if (typeof upstreamId === 'string') out['x-upstream-request-id'] = upstreamId;
+  return out;
+}
+
+export function writeJson(res: ServerResponse, status: number, headers: HeaderMap, body: string | Buffer): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function startEventStream(res: ServerResponse, headers: HeaderMap): void {
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+}
+
+/** Writes and waits for the socket to drain when its buffer is full, so slow callers cannot grow our memory. */
+export async function writeFrames(res: ServerResponse, frames: string[]): Promise<void> {
+  if (frames.length === 0 || res.destroyed) return;
+  const ok = res.write(frames.length === 1 ? frames[0] : frames.join(''));
+  if (!ok && !res.destroyed) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import type { ApiFormat, Endpoint } from '@lessllm/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallContext } from './call-context';
+
+/** A fresh context whose abort signal fires when the caller hangs up before the response is complete. */
+export function newCallContext(req: FastifyRequest, reply: FastifyReply, format: ApiFormat, endpoint: Endpoint): CallContext {
+  const abort = new AbortController();
+  const raw = reply.raw;
+  raw.once('close', () => {
+    if (!raw.writableFinished) abort.abort();
+  });
+  return {
+    requestId: req.id,
+    startedAt: Date.now(),
+    t0: performance.now(),
+    endpoint,
+    callerFormat: format,
+    caller: null,
+    userId: null,
+    request: req.body ?? null,
+    requestedModel: '',
+    isStreaming: false,
+    target: null,
+    attempts: [],
+    connection: null,
+    headersAt: null,
+    abort,
+  };
+}

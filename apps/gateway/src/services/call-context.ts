@@ -1,0 +1,25 @@
+import type { ApiFormat, CallAttempt, Endpoint } from '@lessllm/shared';
+import type { ConnectionTiming } from '../egress';
+import type { Caller } from './caller-auth.service';
+import type { ResolvedTarget } from './model-resolver.service';
+
+/** Everything the gateway learns about one call while serving it; becomes a CallEvent at the end. */
+export interface CallContext {
+  requestId: string;
+  /** Epoch ms at arrival. */
+  startedAt: number;
+  /** performance.now() at arrival; every duration is measured from it. */
+  t0: number;
+  endpoint: Endpoint;
+  callerFormat: ApiFormat;
+  caller: Caller | null;
+  userId: string | null;
+  request: unknown;
+  requestedModel: string;
+  isStreaming: boolean;
+  target: ResolvedTarget | null;
+  attempts: CallAttempt[];
+  connection: ConnectionTiming | null;
+  headersAt: number | null;
+  abort: AbortController;
+}

@@ -1,0 +1,228 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  anthropicRequestToOpenAI,
+  anthropicResponseToOpenAI,
+  normalizeAnthropicUsage,
+  normalizeOpenAIUsage,
+  openaiRequestToAnthropic,
+  openaiResponseToAnthropic,
+} from '@lessllm/providers';
+import type {
+  AnthropicMessage,
+  AnthropicMessagesRequest,
+  AnthropicUsage,
+  ApiFormat,
+  NormalizedUsage,
+  OpenAIChatCompletion,
+  OpenAIChatRequest,
+  OpenAIUsage,
+  SseEvent,
+} from '@lessllm/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { anthropicMessagesRequestSchema, openAIChatRequestSchema, validateBody } from '../dtos/request-validation';
+import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
+import { CallFailureService } from './call-failure.service';
+import { CallOrchestratorService, type PreparedRequest } from './call-orchestrator.service';
+import { newCallContext } from './call-context.factory';
+import type { CallContext } from './call-context';
+import { CallRecorderService } from './call-recorder.service';
+import { CallerAuthService } from './caller-auth.service';
+import { ModelResolverService, type ResolvedTarget } from './model-resolver.service';
+import { StreamRelay, upstreamStreamError } from './stream-relay';
+import { sseEvents, statusForStreamError } from './upstream-events';
+import { UpstreamFailure } from './upstream-failure';
+
+type ChatBody = OpenAIChatRequest | AnthropicMessagesRequest;
+
+interface OpenedStream {
+  events: AsyncGenerator<SseEvent>;
+  first: SseEvent | null;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const RETRYABLE_STREAM_STATUS = new Set([429, 500, 502, 503, 504, 529]);
+
+/** Chat calls in either caller format (OpenAI Chat Completions, Anthropic Messages), to any provider. */
+@Injectable()
+export class ChatCallService {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig,
+    private readonly auth: CallerAuthService,
+    private readonly resolver: ModelResolverService,
+    private readonly orchestrator: CallOrchestratorService,
+    private readonly recorder: CallRecorderService,
+    private readonly failures: CallFailureService,
+  ) {}
+
+  async handle(format: ApiFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const ctx = newCallContext(req, reply, format, format === 'openai' ? 'chat.completions' : 'messages');
+    ctx.caller = this.auth.authenticate(req.headers);
+    try {
+      const body: ChatBody =
+        format === 'openai' ? validateBody(openAIChatRequestSchema, req.body) as OpenAIChatRequest : validateBody(anthropicMessagesRequestSchema, req.body) as AnthropicMessagesRequest;
+      ctx.requestedModel = body.model;
+      ctx.isStreaming = body.stream === true;
+      ctx.userId = userIdOf(format, body, req.headers['x-lessllm-user']);
+      const { targets } = this.resolver.resolve(body.model, 'chat');
+      if (ctx.isStreaming) await this.stream(ctx, body, targets, reply);
+      else await this.complete(ctx, body, targets, reply);
+    } catch (err) {
+      this.failures.handle(ctx, err, reply);
+    }
+  }
+
+  private prepare(ctx: CallContext, body: ChatBody, target: ResolvedTarget): PreparedRequest {
+    const wire = target.adapter.wireFormat;
+    const model = target.upstreamModel;
+    let upstream: Record<string, unknown>;
+    if (ctx.callerFormat === wire) upstream = { ...body, model };
+    else if (wire === 'anthropic') upstream = { ...openaiRequestToAnthropic(body as OpenAIChatRequest, model, target.provider.default_max_tokens) };
+    else upstream = { ...anthropicRequestToOpenAI(body as AnthropicMessagesRequest, model) };
+    // Exact usage for streams: ask an OpenAI-format upstream for the usage chunk even if the caller did not.
+    if (ctx.isStreaming && wire === 'openai' && target.provider.stream_usage) {
+      const current = (upstream.stream_options ?? {}) as Record<string, unknown>;
+      if (current.include_usage !== true) upstream.stream_options = { ...current, include_usage: true };
+    }
+    if (ctx.isStreaming) upstream.stream = true;
+    const apiKey = ctx.caller?.providerKey ?? target.provider.api_key ?? '';
+    return { endpoint: target.adapter.endpoint('chat', model, apiKey), body: JSON.stringify(upstream) };
+  }
+
+  private responseHeaders(ctx: CallContext, target: ResolvedTarget, upstream: Record<string, string | string[] | undefined>): HeaderMap {
+    return {
+      ...(ctx.callerFormat === target.adapter.wireFormat ? passthroughHeaders(upstream) : {}),
+      'x-request-id': ctx.requestId,
+      'x-lessllm-provider': target.providerName,
+      'x-lessllm-model': target.upstreamModel,
+    };
+  }
+
+  private async complete(ctx: CallContext, body: ChatBody, targets: ResolvedTarget[], reply: FastifyReply): Promise<void> {
+    const { target, result } = await this.orchestrator.execute(
+      ctx,
+      targets,
+      (t) => this.prepare(ctx, body, t),
+      async (t, res) => {
+        const text = await res.body.text();
+        try {
+          return { text, json: JSON.parse(text) as OpenAIChatCompletion | AnthropicMessage, headers: res.headers };
+        } catch {
+          throw new UpstreamFailure('protocol', `${t.providerName} returned a response that is not JSON`, {
+            providerName: t.providerName,
+            wireFormat: t.adapter.wireFormat,
+            status: 502,
+            body: JSON.stringify({ error: { message: `${t.providerName} returned a response that is not JSON`, type: 'upstream_error', param: null, code: null } }),
+            retry: false,
+            fallback: true,
+          });
+        }
+      },
+    );
+    const wire = target.adapter.wireFormat;
+    const { json } = result;
+    let response: unknown = json;
+    let out = result.text;
+    if (ctx.callerFormat !== wire) {
+      response = wire === 'anthropic' ? anthropicResponseToOpenAI(json as AnthropicMessage, (json as AnthropicMessage).model ?? target.upstreamModel) : openaiResponseToAnthropic(json as OpenAIChatCompletion, (json as OpenAIChatCompletion).model ?? target.upstreamModel);
+      out = JSON.stringify(response);
+    }
+    reply.hijack();
+    writeJson(reply.raw, 200, this.responseHeaders(ctx, target, result.headers), out);
+    const usageRaw = (json as { usage?: unknown }).usage ?? null;
+    this.recorder.record(ctx, {
+      status: 'success',
+      httpStatus: 200,
+      response,
+      usageRaw,
+      usage: normalizedUsage(wire, usageRaw),
+      servedModel: typeof json.model === 'string' ? json.model : null,
+    });
+  }
+
+  private async stream(ctx: CallContext, body: ChatBody, targets: ResolvedTarget[], reply: FastifyReply): Promise<void> {
+    const { target, result } = await this.orchestrator.execute(
+      ctx,
+      targets,
+      (t) => this.prepare(ctx, body, t),
+      (t, res) => this.openStream(t, res.body, res.headers),
+    );
+    const relay = new StreamRelay({
+      callerFormat: ctx.callerFormat,
+      wireFormat: target.adapter.wireFormat,
+      model: target.upstreamModel,
+      callerWantsUsage: ctx.callerFormat === 'openai' && (body as OpenAIChatRequest).stream_options?.include_usage === true,
+    });
+    reply.hijack();
+    const raw = reply.raw;
+    startEventStream(raw, this.responseHeaders(ctx, target, result.headers));
+    let aborted = false;
+    let transportError: string | null = null;
+    try {
+      if (result.first) await writeFrames(raw, relay.push(result.first));
+      for await (const event of result.events) {
+        await writeFrames(raw, relay.push(event));
+        if (relay.failed) break;
+      }
+      await writeFrames(raw, relay.end());
+    } catch (err) {
+      if (ctx.abort.signal.aborted) aborted = true;
+      else {
+        const code = (err as { code?: string }).code;
+        const idle = this.loaded.config.timeouts.idle_ms;
+        transportError =
+          code === 'UND_ERR_BODY_TIMEOUT'
+            ? `${target.providerName}: stream idle for more than ${target.provider.timeouts?.idle_ms ?? idle} ms (timeouts.idle_ms)`
+            : `${target.providerName}: connection lost mid-stream (${code ?? (err as Error).message})`;
+        await writeFrames(raw, relay.errorFrames({ type: 'api_error', message: transportError }));
+      }
+    } finally {
+      await result.events.return(undefined);
+      if (!raw.destroyed) raw.end();
+    }
+    const outcome = relay.outcome();
+    const errored = outcome.error !== null || transportError !== null;
+    this.recorder.record(ctx, {
+      status: aborted ? 'aborted' : errored ? 'error' : 'success',
+      httpStatus: 200,
+      errorType: aborted ? 'client_disconnected' : transportError ? 'upstream_stream' : (outcome.error?.type ?? null),
+      errorMessage: aborted ? 'caller disconnected mid-stream; upstream request aborted' : (transportError ?? outcome.error?.message ?? null),
+      response: outcome.response,
+      usage: outcome.usage,
+      usageRaw: outcome.usageRaw,
+      firstTokenAt: outcome.firstTokenAt,
+      outputChunks: outcome.outputChunks,
+      servedModel: (outcome.response as { model?: string } | null)?.model ?? null,
+    });
+  }
+
+  /** Reads the first event before anything is sent to the caller: an error there can still be retried. */
+  private async openStream(target: ResolvedTarget, body: AsyncIterable<Uint8Array>, headers: Record<string, string | string[] | undefined>): Promise<OpenedStream> {
+    const events = sseEvents(body);
+    const first = await events.next();
+    if (first.done) return { events, first: null, headers };
+    const error = upstreamStreamError(target.adapter.wireFormat, first.value);
+    if (!error) return { events, first: first.value, headers };
+    await events.return(undefined);
+    const status = statusForStreamError(error.type);
+    throw new UpstreamFailure('status', `${target.providerName} sent an error event (${error.type})`, {
+      providerName: target.providerName,
+      wireFormat: target.adapter.wireFormat,
+      status,
+      body: first.value.data,
+      retry: RETRYABLE_STREAM_STATUS.has(status),
+      fallback: RETRYABLE_STREAM_STATUS.has(status),
+    });
+  }
+}
+
+function normalizedUsage(wire: ApiFormat, raw: unknown): NormalizedUsage | null {
+  if (!raw || typeof raw !== 'object') return null;
+  return wire === 'openai' ? normalizeOpenAIUsage(raw as OpenAIUsage) : normalizeAnthropicUsage(raw as AnthropicUsage);
+}
+
+function userIdOf(format: ApiFormat, body: ChatBody, header: string | string[] | undefined): string | null {
+  const fromBody = format === 'openai' ? ((body as OpenAIChatRequest).user ?? (body as OpenAIChatRequest).safety_identifier) : (body as AnthropicMessagesRequest).metadata?.user_id;
+  if (typeof fromBody === 'string' && fromBody) return fromBody;
+  return typeof header === 'string' && header ? header : null;
+}

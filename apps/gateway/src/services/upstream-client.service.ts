@@ -1,0 +1,104 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { RetryConfig, TimeoutsConfig, UpstreamEndpoint } from '@lessllm/shared';
+import { request, type Dispatcher } from 'undici';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { EgressDispatchers, EgressError, connectionTimingStore, resolveEgressRoute, type ConnectionTiming } from '../egress';
+import type { ResolvedTarget } from './model-resolver.service';
+import { judgeStatus } from './retry-policy';
+import { UpstreamFailure } from './upstream-failure';
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+const TIMEOUT_CODES: Record<string, string> = {
+  UND_ERR_HEADERS_TIMEOUT: 'response headers',
+  UND_ERR_BODY_TIMEOUT: 'stream idle',
+  UND_ERR_CONNECT_TIMEOUT: 'connect',
+};
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Finds our EgressError whether undici hands it over as is or wrapped as a cause. */
+function egressErrorOf(err: unknown): EgressError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof EgressError) return e;
+  }
+  return undefined;
+}
+
+/** Sends one upstream request through the provider's egress route and classifies what went wrong. */
+@Injectable()
+export class UpstreamClientService implements OnApplicationShutdown {
+  private readonly dispatchers = new EgressDispatchers();
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig) {}
+
+  timeoutsFor(target: ResolvedTarget): TimeoutsConfig {
+    return { ...this.loaded.config.timeouts, ...target.provider.timeouts };
+  }
+
+  retryFor(target: ResolvedTarget): RetryConfig {
+    return { ...this.loaded.config.retry, ...target.provider.retry };
+  }
+
+  async send(target: ResolvedTarget, endpoint: UpstreamEndpoint, body: string, signal: AbortSignal, timing: ConnectionTiming): Promise<UpstreamResponse> {
+    const url = new URL(endpoint.url);
+    const proxy = target.provider.proxy === undefined ? this.loaded.config.proxy : target.provider.proxy;
+    const route = resolveEgressRoute(proxy, url);
+    const dispatcher = this.dispatchers.get(`${target.providerName}|${url.origin}`, route, this.timeoutsFor(target));
+    const base = { providerName: target.providerName, wireFormat: target.adapter.wireFormat };
+    try {
+      return await connectionTimingStore.run(timing, () =>
+        request(url, { method: 'POST', headers: endpoint.headers, body, dispatcher, signal }),
+      );
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const egress = egressErrorOf(err);
+      if (egress) {
+        throw new UpstreamFailure('egress', `${target.providerName}: ${egress.message}`, { ...base, stage: egress.stage, retry: true, fallback: true });
+      }
+      const code = errorCode(err);
+      const timeoutStage = code ? TIMEOUT_CODES[code] : undefined;
+      if (timeoutStage) {
+        const limit = code === 'UND_ERR_HEADERS_TIMEOUT' ? `timeouts.headers_ms=${this.timeoutsFor(target).headers_ms}` : `timeouts.connect_ms`;
+        throw new UpstreamFailure('timeout', `${target.providerName}: no ${timeoutStage} from ${url.host} within ${limit}`, {
+          ...base,
+          stage: timeoutStage,
+          retry: code === 'UND_ERR_CONNECT_TIMEOUT',
+          fallback: true,
+        });
+      }
+      const reason = (err as Error).message || code || 'unknown error';
+      throw new UpstreamFailure('egress', `${target.providerName}: request to ${url.host} failed (${code ?? 'error'}: ${reason})`, {
+        ...base,
+        stage: 'connect',
+        retry: true,
+        fallback: true,
+      });
+    }
+  }
+
+  /** Turns a non-2xx response into a failure carrying the upstream body for faithful pass-through. */
+  async failureFromStatus(target: ResolvedTarget, res: UpstreamResponse): Promise<UpstreamFailure> {
+    const text = await res.body.text().catch(() => '');
+    const verdict = judgeStatus(res.statusCode, res.headers, text);
+    return new UpstreamFailure('status', `${target.providerName} answered ${res.statusCode}`, {
+      providerName: target.providerName,
+      wireFormat: target.adapter.wireFormat,
+      status: res.statusCode,
+      headers: res.headers,
+      body: text,
+      ...verdict,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dispatchers.close();
+  }
+}

@@ -1,0 +1,25 @@
+/** Narrowing helpers for wire payloads, which are untrusted JSON whatever their declared type. */
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads a field of a typed wire object without trusting its declared type. */
+export function field(obj: object, key: string): unknown {
+  return (obj as Record<string, unknown>)[key];
+}
+
+export function stringField(obj: object, key: string): string | undefined {
+  const value = field(obj, key);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A token count: finite and non-negative, anything else counts as 0. */
+export function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/** Renders an arbitrary value for an error message. */
+export function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+}

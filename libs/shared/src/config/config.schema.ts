@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Proxy URL: http://, https://, socks4://, socks4a://, socks5://, socks5h:// with optional user:pass@. */
+const proxyUrl = z.string().refine(
+  (value) => {
+    try {
+      return ['http:', 'https:', 'socks:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a URL like http://user:pass@host:8080, https://host:8443 or socks5://host:1080 (socks4, socks4a, socks5, socks5h)' },
+);
+
+export const proxySchema = z.strictObject({
+  /** Proxy for plain-http upstreams; also used for https upstreams when https_proxy is not set. */
+  http_proxy: proxyUrl.optional(),
+  /** Proxy for https upstreams. */
+  https_proxy: proxyUrl.optional(),
+  /** SOCKS proxy, tried after the HTTP ones. */
+  socks_proxy: proxyUrl.optional(),
+  /** An explicit ordered list of proxies; when set, replaces http_proxy/https_proxy/socks_proxy. */
+  proxies: z.array(proxyUrl).optional(),
+  /** Hosts reached directly: exact names, `.suffix`/`*.suffix` domains, IPs, `*`. */
+  no_proxy: z.array(z.string()).default([]),
+  /** Go direct after every proxy failed to connect. Off by default: restricted networks usually forbid it. */
+  allow_direct: z.boolean().default(false),
+});
+export type ProxyConfig = z.infer<typeof proxySchema>;
+
+export const timeoutsSchema = z.strictObject({
+  /** TCP + proxy handshake + TLS. */
+  connect_ms: z.number().int().positive().default(10_000),
+  /** Until the upstream response headers arrive (covers the provider's queueing and, non-streaming, generation). */
+  headers_ms: z.number().int().positive().default(300_000),
+  /** Longest silence between two body chunks (stream idle). */
+  idle_ms: z.number().int().positive().default(120_000),
+});
+export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+
+export const retrySchema = z.strictObject({
+  max_retries: z.number().int().min(0).max(10).default(2),
+  base_delay_ms: z.number().int().min(0).default(250),
+  max_delay_ms: z.number().int().min(0).default(8_000),
+  /** A retry-after longer than this is not waited for: the fallback chain is tried instead. */
+  max_retry_after_ms: z.number().int().min(0).default(20_000),
+});
+export type RetryConfig = z.infer<typeof retrySchema>;
+
+export const providerTypes = ['openai', 'anthropic', 'azure', 'gemini'] as const;
+export type ProviderType = (typeof providerTypes)[number];
+
+export const providerSchema = z.strictObject({
+  type: z.enum(providerTypes),
+  base_url: z.url({ message: 'must be an absolute URL such as https://api.openai.com/v1' }).optional(),
+  api_key: z.string().optional(),
+  /** Azure: api-version query parameter (omit for the v1 API at .../openai/v1). */
+  api_version: z.string().optional(),
+  /** Azure: model name -> deployment name (default: the model name is the deployment name). */
+  deployments: z.record(z.string(), z.string()).optional(),
+  /** Models callers may name directly with this provider. */
+  models: z.array(z.string()).default([]),
+  /** Per-provider egress: overrides the global proxy block; `false` means always direct. */
+  proxy: z.union([proxySchema, z.literal(false)]).optional(),
+  timeouts: timeoutsSchema.partial().optional(),
+  retry: retrySchema.partial().optional(),
+  /** Extra headers sent upstream (e.g. OpenRouter's HTTP-Referer). */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Ask an OpenAI-format upstream for usage in streams (stream_options.include_usage). Turn off for servers that reject it. */
+  stream_usage: z.boolean().default(true),
+  /** max_tokens sent to Anthropic when an OpenAI-format caller gives none (Anthropic requires it). */
+  default_max_tokens: z.number().int().positive().default(4096),
+});
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+export const modelAliasSchema = z.strictObject({
+  provider: z.string(),
+  model: z.string(),
+  fallbacks: z.array(z.string()).default([]),
+});
+export type ModelAliasConfig = z.infer<typeof modelAliasSchema>;
+
+export const authSchema = z.strictObject({
+  admin_key: z.string().min(8, 'admin_key must be at least 8 characters').optional(),
+  keys: z
+    .array(z.strictObject({ key: z.string().min(8, 'caller keys must be at least 8 characters'), tenant: z.string().min(1), name: z.string().optional() }))
+    .default([]),
+  /** Callers send their own provider key (as their SDK's API key); it is forwarded upstream, never stored. */
+  bring_your_own_key: z.boolean().default(false),
+});
+export type AuthConfig = z.infer<typeof authSchema>;
+
+export const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8000),
+  host: z.string().default('0.0.0.0'),
+  body_limit_mb: z.number().positive().default(32),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default(serverSchema.parse({})),
+  proxy: proxySchema.optional(),
+  timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
+  retry: retrySchema.default(retrySchema.parse({})),
+  providers: z.record(z.string(), providerSchema).default({}),
+  models: z.record(z.string(), modelAliasSchema).default({}),
+  auth: authSchema.optional(),
+});
+export type LessLLMConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,78 @@
+import type { ProviderType } from '../config/config.schema';
+
+export type ApiFormat = 'openai' | 'anthropic';
+export type Endpoint = 'chat.completions' | 'messages' | 'embeddings';
+export type CallStatus = 'success' | 'error' | 'aborted';
+
+/** Where the time went, in ms. Stage durations are null when the stage did not happen (reused connection, no proxy). */
+export interface CallTiming {
+  /** Epoch ms when the gateway received the request. */
+  started_at_ms: number;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  /** Proxy handshake: CONNECT tunnel or SOCKS negotiation (auth included). */
+  proxy_ms: number | null;
+  tls_ms: number | null;
+  connection_reused: boolean;
+  /** From start until the final attempt's upstream response headers. */
+  upstream_headers_ms: number | null;
+  /** From start until the first output token (content/tool-call delta) reached the gateway. */
+  first_token_ms: number | null;
+  /** From start until the last byte was sent to the caller. */
+  total_ms: number;
+}
+
+/** Usage as the provider reported it, normalised to one shape. Raw provider fields are in `usage_raw`. */
+export interface NormalizedUsage {
+  /** All prompt tokens, cached ones included (Anthropic: input + cache read + cache write). */
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cached_tokens: number;
+  cache_creation_tokens: number;
+  reasoning_tokens: number | null;
+}
+
+export interface CallAttempt {
+  provider: string;
+  model: string;
+  status: number | null;
+  error_type: string | null;
+  duration_ms: number;
+}
+
+/** One record per call, published after the response is sent. Schema changes bump `version`. */
+export interface CallEventV1 {
+  version: 1;
+  request_id: string;
+  /** ISO-8601 UTC, millisecond precision: when the call started. */
+  timestamp: string;
+  endpoint: Endpoint;
+  caller_format: ApiFormat;
+  tenant: string | null;
+  user_id: string | null;
+  requested_model: string;
+  model: string;
+  provider: string;
+  provider_type: ProviderType | null;
+  is_streaming: boolean;
+  status: CallStatus;
+  http_status: number;
+  error_type: string | null;
+  error_message: string | null;
+  /** The caller's request body as received (no headers, so no keys). */
+  request: unknown;
+  /** The response the caller got; for streams, the assembled message. */
+  response: unknown;
+  usage: NormalizedUsage | null;
+  usage_raw: unknown;
+  /** Number of output deltas streamed (content, tool-call, reasoning), for TPOT when usage is missing. */
+  output_chunks: number;
+  timing: CallTiming;
+  attempts: CallAttempt[];
+  /** Egress route of the final attempt: 'direct' or the masked proxy URL. */
+  egress: string | null;
+}
+
+export type CallEvent = CallEventV1;
+export const CALL_EVENT_VERSION = 1;

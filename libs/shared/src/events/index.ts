@@ -1,0 +1,4 @@
+export * from './call-event';
+export * from './event-bus.port';
+export * from './in-process-event-bus';
+export * from './subjects';

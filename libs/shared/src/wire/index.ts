@@ -1,0 +1,3 @@
+export * from './anthropic.types';
+export * from './openai.types';
+export * from './sse';

@@ -68,7 +68,7 @@ function paramOf(path: ReadonlyArray<PropertyKey>): string {
 /** Validates a parsed JSON body; throws a 400 GatewayError naming the first bad field. */
 export function validateBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw GatewayError.invalid('body', 'The request body must be a JSON object.');
+    throw GatewayError.invalid('body', 'The request body must be a JSON object, sent with content-type: application/json.');
   }
   const result = schema.safeParse(body);
   if (result.success) return body as T;

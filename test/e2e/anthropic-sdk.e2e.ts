@@ -20,7 +20,13 @@ const weatherTool = {
 describe('Anthropic SDK -> gateway -> Anthropic provider (native format)', () => {
   it('plain message with a system prompt, passed through with the caller key replaced', async () => {
     const { data, response } = await client.messages
-      .create({ model: 'claude', max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'hello claude' }], metadata: { user_id: 'bob' } })
+      .create({
+        model: 'claude',
+        max_tokens: 100,
+        system: 'Be brief.',
+        messages: [{ role: 'user', content: 'hello claude' }],
+        metadata: { user_id: 'bob' },
+      })
       .withResponse();
     expect(data.content[0]).toMatchObject({ type: 'text', text: 'echo: hello claude' });
     expect(data.stop_reason).toBe('end_turn');
@@ -30,12 +36,26 @@ describe('Anthropic SDK -> gateway -> Anthropic provider (native format)', () =>
     expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
     expect((upstream.body as { model: string }).model).toBe('claude-sonnet-4-5');
     const event = await h.eventFor(response.headers.get('x-request-id')!);
-    expect(event).toMatchObject({ endpoint: 'messages', caller_format: 'anthropic', tenant: 'team-b', user_id: 'bob', provider_type: 'anthropic' });
-    expect(event.usage?.prompt_tokens).toBe(data.usage.input_tokens + (data.usage.cache_read_input_tokens ?? 0) + (data.usage.cache_creation_input_tokens ?? 0));
+    expect(event).toMatchObject({
+      endpoint: 'messages',
+      caller_format: 'anthropic',
+      tenant: 'team-b',
+      user_id: 'bob',
+      provider_type: 'anthropic',
+    });
+    expect(event.usage?.prompt_tokens).toBe(
+      data.usage.input_tokens +
+        (data.usage.cache_read_input_tokens ?? 0) +
+        (data.usage.cache_creation_input_tokens ?? 0),
+    );
   });
 
   it('streams with the SDK helper; usage and TTFT recorded', async () => {
-    const stream = client.messages.stream({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'stream this please' }] });
+    const stream = client.messages.stream({
+      model: 'claude',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'stream this please' }],
+    });
     const final = await stream.finalMessage();
     expect(final.content[0]).toMatchObject({ type: 'text', text: 'echo: stream this please' });
     expect(final.usage.output_tokens).toBe(4);
@@ -48,7 +68,12 @@ describe('Anthropic SDK -> gateway -> Anthropic provider (native format)', () =>
   });
 
   it('tools: tool_use then a tool_result turn', async () => {
-    const first = await client.messages.create({ model: 'claude', max_tokens: 100, tools: [weatherTool], messages: [{ role: 'user', content: 'weather?' }] });
+    const first = await client.messages.create({
+      model: 'claude',
+      max_tokens: 100,
+      tools: [weatherTool],
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     expect(first.stop_reason).toBe('tool_use');
     const use = first.content.find((b) => b.type === 'tool_use')!;
     expect(use.type === 'tool_use' && use.name).toBe('get_weather');
@@ -59,7 +84,10 @@ describe('Anthropic SDK -> gateway -> Anthropic provider (native format)', () =>
       messages: [
         { role: 'user', content: 'weather?' },
         { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: 'rainy' }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: 'rainy' }],
+        },
       ],
     });
     expect(second.content[0]).toMatchObject({ type: 'text', text: 'tool said: rainy' });
@@ -79,24 +107,40 @@ describe('Anthropic SDK -> gateway -> Anthropic provider (native format)', () =>
     expect(read.usage.cache_read_input_tokens).toBe(write.usage.cache_creation_input_tokens);
     const event = h.events.at(-1)!;
     expect(event.usage?.cached_tokens).toBe(read.usage.cache_read_input_tokens);
-    expect((event.usage_raw as { cache_read_input_tokens: number }).cache_read_input_tokens).toBe(read.usage.cache_read_input_tokens);
+    expect((event.usage_raw as { cache_read_input_tokens: number }).cache_read_input_tokens).toBe(
+      read.usage.cache_read_input_tokens,
+    );
   });
 });
 
 describe('cross-format translation', () => {
   it('Anthropic SDK can use an OpenAI model: request, response and usage translated', async () => {
-    const res = await client.messages.create({ model: 'gpt-4o', max_tokens: 64, system: 'Sys prompt', messages: [{ role: 'user', content: 'hi from anthropic' }] });
+    const res = await client.messages.create({
+      model: 'gpt-4o',
+      max_tokens: 64,
+      system: 'Sys prompt',
+      messages: [{ role: 'user', content: 'hi from anthropic' }],
+    });
     expect(res.type).toBe('message');
     expect(res.content[0]).toMatchObject({ type: 'text', text: 'echo: hi from anthropic' });
     expect(res.stop_reason).toBe('end_turn');
-    const sent = h.openai.requests.at(-1)!.body as { messages: unknown[]; max_tokens?: number; max_completion_tokens?: number };
+    const sent = h.openai.requests.at(-1)!.body as {
+      messages: unknown[];
+      max_tokens?: number;
+      max_completion_tokens?: number;
+    };
     expect(sent.messages[0]).toEqual({ role: 'system', content: 'Sys prompt' });
     expect(sent.max_tokens ?? sent.max_completion_tokens).toBe(64);
     expect(res.usage.input_tokens).toBeGreaterThan(0);
   });
 
   it('Anthropic SDK streaming from an OpenAI model, with a streamed tool call', async () => {
-    const stream = client.messages.stream({ model: 'gpt-4o', max_tokens: 64, tools: [weatherTool], messages: [{ role: 'user', content: 'weather?' }] });
+    const stream = client.messages.stream({
+      model: 'gpt-4o',
+      max_tokens: 64,
+      tools: [weatherTool],
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBe('tool_use');
     const use = final.content.find((b) => b.type === 'tool_use');

@@ -14,7 +14,14 @@ afterAll(() => h.stop());
 describe('OpenAI SDK -> gateway -> OpenAI-format provider', () => {
   it('plain chat: answer, headers naming request id, provider and model, and a CallEvent', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }], user: 'alice' })
+      .create({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hello there' },
+        ],
+        user: 'alice',
+      })
       .withResponse();
     expect(data.choices[0].message.content).toBe('echo: hello there');
     expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
@@ -85,11 +92,17 @@ describe('OpenAI SDK -> gateway -> OpenAI-format provider', () => {
     expect(event.usage?.completion_tokens).toBe(5);
     expect(event.timing.first_token_ms).not.toBeNull();
     expect(event.output_chunks).toBeGreaterThanOrEqual(5);
-    expect((event.response as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe(text);
+    expect((event.response as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe(
+      text,
+    );
   });
 
   it('asks upstream for usage even when the caller did not, and strips that chunk', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi you' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi you' }],
+      stream: true,
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
@@ -103,18 +116,31 @@ describe('OpenAI SDK -> gateway -> OpenAI-format provider', () => {
     const tools = [
       {
         type: 'function' as const,
-        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
       },
     ];
-    const res = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'weather?' }], tools });
+    const res = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools,
+    });
     const call = res.choices[0].message.tool_calls![0];
     expect(res.choices[0].finish_reason).toBe('tool_calls');
     expect(call.type === 'function' && call.function.name).toBe('get_weather');
 
-    const stream = client.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'weather?' }], tools });
+    const stream = client.chat.completions.stream({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools,
+    });
     const final = await stream.finalChatCompletion();
     const streamed = final.choices[0].message.tool_calls![0];
-    expect(streamed.type === 'function' && JSON.parse(streamed.function.arguments)).toEqual(call.type === 'function' && JSON.parse(call.function.arguments));
+    expect(streamed.type === 'function' && JSON.parse(streamed.function.arguments)).toEqual(
+      call.type === 'function' && JSON.parse(call.function.arguments),
+    );
 
     const after = await client.chat.completions.create({
       model: 'gpt-4o',
@@ -144,7 +170,10 @@ describe('OpenAI SDK -> gateway -> OpenAI-format provider', () => {
     });
     expect(JSON.parse(res.choices[0].message.content!)).toEqual({ answer: 'echo: describe' });
     const sent = h.openai.requests.at(-1)!.body as any;
-    expect(sent.messages[0].content[1]).toEqual({ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } });
+    expect(sent.messages[0].content[1]).toEqual({
+      type: 'image_url',
+      image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' },
+    });
   });
 
   it('embeddings (the SDK asks for base64 and decodes it)', async () => {

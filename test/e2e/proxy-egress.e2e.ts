@@ -21,7 +21,11 @@ afterAll(async () => {
   await Promise.all([tiny?.stop(), socks5?.stop(), dante?.stop()]);
 });
 
-async function withGateway(proxy: Record<string, unknown>, run: (h: Harness, client: OpenAI) => Promise<void>, providerProxy?: unknown) {
+async function withGateway(
+  proxy: Record<string, unknown>,
+  run: (h: Harness, client: OpenAI) => Promise<void>,
+  providerProxy?: unknown,
+) {
   const h = await startHarness((fakes) => {
     const base = standardConfig(fakes);
     const providers = base.providers as Record<string, Record<string, unknown>>;
@@ -35,7 +39,8 @@ async function withGateway(proxy: Record<string, unknown>, run: (h: Harness, cli
   }
 }
 
-const ask = (client: OpenAI) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'via proxy' }] });
+const ask = (client: OpenAI) =>
+  client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'via proxy' }] });
 const wrongPassword = (url: string, password: string) => url.replace(encodeURIComponent(password), 'wrong-pw');
 
 describe('egress through real proxies', () => {
@@ -112,9 +117,13 @@ describe('egress through real proxies', () => {
       expect((await ask(client)).choices[0].message.content).toBe('echo: via proxy');
       expect(h.events.at(-1)!.egress).toBe('direct');
     });
-    await withGateway({ http_proxy: `http://127.0.0.1:${deadPort}` }, async (h, client) => {
-      expect((await ask(client)).choices[0].message.content).toBe('echo: via proxy');
-      expect(h.events.at(-1)!.egress).toBe('direct');
-    }, false);
+    await withGateway(
+      { http_proxy: `http://127.0.0.1:${deadPort}` },
+      async (h, client) => {
+        expect((await ask(client)).choices[0].message.content).toBe('echo: via proxy');
+        expect(h.events.at(-1)!.egress).toBe('direct');
+      },
+      false,
+    );
   });
 });

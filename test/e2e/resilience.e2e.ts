@@ -14,8 +14,20 @@ beforeAll(async () => {
     providers: {
       ...(standardConfig(fakes).providers as object),
       // A provider nobody listens on, and one whose response headers never come.
-      dead: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-dead-0000', models: ['dead-model'], retry: { max_retries: 1 } },
-      slow: { type: 'openai', base_url: `${fakes.openai.url}/v1`, api_key: 'sk-fake-openai', timeouts: { headers_ms: 300 }, retry: { max_retries: 0 } },
+      dead: {
+        type: 'openai',
+        base_url: 'http://127.0.0.1:9/v1',
+        api_key: 'sk-dead-0000',
+        models: ['dead-model'],
+        retry: { max_retries: 1 },
+      },
+      slow: {
+        type: 'openai',
+        base_url: `${fakes.openai.url}/v1`,
+        api_key: 'sk-fake-openai',
+        timeouts: { headers_ms: 300 },
+        retry: { max_retries: 0 },
+      },
     },
     models: {
       ...(standardConfig(fakes).models as object),
@@ -30,12 +42,19 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 const ask = (model: string, extra: Record<string, unknown> = {}) =>
-  openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'ping pong' }], ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+  openai.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'ping pong' }],
+    ...extra,
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
 
 describe('retries and fallbacks (before anything reaches the caller)', () => {
   it('retries a 429 after the advised retry-after, then succeeds', async () => {
     const started = Date.now();
-    const res = await openai.chat.completions.create({ model: 'rate-limited', messages: [{ role: 'user', content: 'again' }] }, { headers: { 'x-test-id': 'retry-1' } });
+    const res = await openai.chat.completions.create(
+      { model: 'rate-limited', messages: [{ role: 'user', content: 'again' }] },
+      { headers: { 'x-test-id': 'retry-1' } },
+    );
     expect(res.choices[0].message.content).toBe('echo: again');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900); // retry-after: 1 s was honoured
     const event = h.events.at(-1)!;
@@ -55,7 +74,11 @@ describe('retries and fallbacks (before anything reaches the caller)', () => {
   });
 
   it('falls back after retries are spent on an overloaded provider (529), across formats', async () => {
-    const res = await anthropic.messages.create({ model: 'claude-overloaded', max_tokens: 20, messages: [{ role: 'user', content: 'fallback please' }] });
+    const res = await anthropic.messages.create({
+      model: 'claude-overloaded',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'fallback please' }],
+    });
     expect(res.content[0]).toMatchObject({ type: 'text', text: 'echo: fallback please' });
     const event = h.events.at(-1)!;
     expect(event.attempts.map((a) => a.status)).toEqual([529, 529, 529, 200]);
@@ -116,21 +139,33 @@ describe('upstream errors reach the caller faithfully', () => {
 
 describe('streams under stress', () => {
   it('reassembles SSE split at odd byte boundaries (multi-byte UTF-8 included)', async () => {
-    const stream = await openai.chat.completions.create({ model: 'stream-odd-splits', messages: [{ role: 'user', content: 'split me' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'stream-odd-splits',
+      messages: [{ role: 'user', content: 'split me' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe('echo: split me héllo wörld ✓');
   });
 
   it('ignores keep-alive comments and pings, CRLF framing (Anthropic upstream, OpenAI caller)', async () => {
-    const stream = await openai.chat.completions.create({ model: 'claude-stream-keepalive', messages: [{ role: 'user', content: 'keep alive' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'claude-stream-keepalive',
+      messages: [{ role: 'user', content: 'keep alive' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe('echo: keep alive');
   });
 
   it('delivers an error that arrives mid-stream to the caller and records it', async () => {
-    const stream = await openai.chat.completions.create({ model: 'stream-error-midway', messages: [{ role: 'user', content: 'a b c d' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'stream-error-midway',
+      messages: [{ role: 'user', content: 'a b c d' }],
+      stream: true,
+    });
     let text = '';
     await expect(async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
@@ -142,7 +177,11 @@ describe('streams under stress', () => {
   });
 
   it('Anthropic mid-stream overload reaches an Anthropic caller as an error event', async () => {
-    const stream = anthropic.messages.stream({ model: 'claude-stream-error', max_tokens: 50, messages: [{ role: 'user', content: 'one two three' }] });
+    const stream = anthropic.messages.stream({
+      model: 'claude-stream-error',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'one two three' }],
+    });
     await expect(stream.finalMessage()).rejects.toThrow(/verloaded/);
   });
 

@@ -21,7 +21,9 @@ export interface Harness {
 type RawConfig = Record<string, unknown>;
 
 /** Fakes for both providers plus a gateway configured against them (config can be adjusted per suite). */
-export async function startHarness(adjust: (fakes: { openai: FakeOpenAI; anthropic: FakeAnthropic }) => RawConfig): Promise<Harness> {
+export async function startHarness(
+  adjust: (fakes: { openai: FakeOpenAI; anthropic: FakeAnthropic }) => RawConfig,
+): Promise<Harness> {
   const openai = await startFakeOpenAI();
   const anthropic = await startFakeAnthropic();
   const raw = adjust({ openai, anthropic });
@@ -42,7 +44,10 @@ export async function startHarness(adjust: (fakes: { openai: FakeOpenAI; anthrop
       const existing = events.find((e) => e.request_id === requestId);
       if (existing) return Promise.resolve(existing);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no CallEvent for ${requestId} within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no CallEvent for ${requestId} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.set(requestId, (event) => {
           clearTimeout(timer);
           resolve(event);
@@ -58,11 +63,39 @@ export async function startHarness(adjust: (fakes: { openai: FakeOpenAI; anthrop
 }
 
 /** The standard test config: OpenAI and Anthropic fakes, aliases in both directions, one caller key per tenant. */
-export function standardConfig(fakes: { openai: FakeOpenAI; anthropic: FakeAnthropic }, extra: Partial<LessLLMConfig> = {}): RawConfig {
+export function standardConfig(
+  fakes: { openai: FakeOpenAI; anthropic: FakeAnthropic },
+  extra: Partial<LessLLMConfig> = {},
+): RawConfig {
   return {
     providers: {
-      openai: { type: 'openai', base_url: `${fakes.openai.url}/v1`, api_key: 'sk-fake-openai', models: ['gpt-4o-mini', 'fast', 'rate-limited', 'overloaded', 'quota', 'bad-request', 'slow-first-byte', 'hang', 'stream-odd-splits', 'stream-keepalive', 'stream-error-midway', 'stream-slow', 'stream-first-error', 'text-embedding-3-small'] },
-      anthropic: { type: 'anthropic', base_url: fakes.anthropic.url, api_key: 'sk-ant-fake', models: ['claude-sonnet-4-5'] },
+      openai: {
+        type: 'openai',
+        base_url: `${fakes.openai.url}/v1`,
+        api_key: 'sk-fake-openai',
+        models: [
+          'gpt-4o-mini',
+          'fast',
+          'rate-limited',
+          'overloaded',
+          'quota',
+          'bad-request',
+          'slow-first-byte',
+          'hang',
+          'stream-odd-splits',
+          'stream-keepalive',
+          'stream-error-midway',
+          'stream-slow',
+          'stream-first-error',
+          'text-embedding-3-small',
+        ],
+      },
+      anthropic: {
+        type: 'anthropic',
+        base_url: fakes.anthropic.url,
+        api_key: 'sk-ant-fake',
+        models: ['claude-sonnet-4-5'],
+      },
     },
     models: {
       'gpt-4o': { provider: 'openai', model: 'gpt-4o-2024-08-06' },
@@ -75,7 +108,13 @@ export function standardConfig(fakes: { openai: FakeOpenAI; anthropic: FakeAnthr
       'claude-bad-request': { provider: 'anthropic', model: 'bad-request' },
       'claude-stream-slow': { provider: 'anthropic', model: 'stream-slow' },
     },
-    auth: { admin_key: 'admin-key-123456', keys: [{ key: 'team-a-key-123', tenant: 'team-a' }, { key: 'team-b-key-456', tenant: 'team-b' }] },
+    auth: {
+      admin_key: 'admin-key-123456',
+      keys: [
+        { key: 'team-a-key-123', tenant: 'team-a' },
+        { key: 'team-b-key-456', tenant: 'team-b' },
+      ],
+    },
     retry: { max_retries: 2, base_delay_ms: 10, max_delay_ms: 50, max_retry_after_ms: 5000 },
     ...extra,
   };

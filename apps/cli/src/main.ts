@@ -4,7 +4,8 @@ import { runGateway, runServer } from './commands/serve';
 
 function portOption(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0-65535).');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535).');
   return port;
 }
 

@@ -1,9 +1,9 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppLogger, CallEventBus, LoadedConfig } from '@lessllm/shared';
 import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import 'reflect-metadata';
 import { GatewayModule } from './gateway.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { NestPinoLogger } from './http/nest-pino-logger';
@@ -41,13 +41,19 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot({ config: loaded, bus, logger }), adapter, {
-    logger: new NestPinoLogger(logger),
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot({ config: loaded, bus, logger }),
+    adapter,
+    {
+      logger: new NestPinoLogger(logger),
+    },
+  );
   app.useGlobalFilters(new ApiExceptionFilter(logger, server.body_limit_mb));
   app.enableShutdownHooks();
   if (!loaded.config.auth || (loaded.config.auth.keys.length === 0 && !loaded.config.auth.bring_your_own_key)) {
-    logger.warn('auth is not configured: the gateway is open to anyone who can reach it (development only). Add an `auth:` block to lessllm.yaml.');
+    logger.warn(
+      'auth is not configured: the gateway is open to anyone who can reach it (development only). Add an `auth:` block to lessllm.yaml.',
+    );
   }
   const port = options.port ?? server.port;
   const host = options.host ?? server.host;
@@ -55,7 +61,10 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const address = app.getHttpServer().address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  logger.info({ port: boundPort, source: loaded.source, providers: Object.keys(loaded.config.providers) }, 'gateway listening');
+  logger.info(
+    { port: boundPort, source: loaded.source, providers: Object.keys(loaded.config.providers) },
+    'gateway listening',
+  );
   return {
     url: `http://${shownHost}:${boundPort}`,
     port: boundPort,

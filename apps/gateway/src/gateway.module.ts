@@ -1,6 +1,6 @@
-import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppLogger, CallEventBus } from '@lessllm/shared';
 import { CALL_EVENT_BUS } from '@lessllm/shared';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { GATEWAY_LOGGER } from './config/logger.token';
 import { ChatCompletionsController } from './controllers/chat-completions.controller';
@@ -28,7 +28,13 @@ export class GatewayModule {
   static forRoot(options: GatewayModuleOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [ChatCompletionsController, MessagesController, EmbeddingsController, ModelsController, HealthController],
+      controllers: [
+        ChatCompletionsController,
+        MessagesController,
+        EmbeddingsController,
+        ModelsController,
+        HealthController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: options.config },
         { provide: CALL_EVENT_BUS, useValue: options.bus },

@@ -27,7 +27,9 @@ async function serve(options: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  process.stdout.write(`LessLLM gateway on ${gateway.url}  (OpenAI SDK base URL: ${gateway.url}/v1, Anthropic SDK base URL: ${gateway.url})\n`);
+  process.stdout.write(
+    `LessLLM gateway on ${gateway.url}  (OpenAI SDK base URL: ${gateway.url}/v1, Anthropic SDK base URL: ${gateway.url})\n`,
+  );
 }
 
 /** `lessllm server`: embedded mode, everything in one process. */

@@ -18,9 +18,17 @@ export class ModelsController {
     this.auth.authenticate(req.headers);
     const models = this.resolver.availableModels();
     if (anthropicVersion) {
-      const data = models.map((m) => ({ type: 'model', id: m.id, display_name: m.id, created_at: new Date(this.created * 1000).toISOString() }));
+      const data = models.map((m) => ({
+        type: 'model',
+        id: m.id,
+        display_name: m.id,
+        created_at: new Date(this.created * 1000).toISOString(),
+      }));
       return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
     }
-    return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: this.created, owned_by: m.provider })) };
+    return {
+      object: 'list',
+      data: models.map((m) => ({ id: m.id, object: 'model', created: this.created, owned_by: m.provider })),
+    };
   }
 }

@@ -8,11 +8,7 @@ const nonEmptyString = z.string().min(1, 'must be a non-empty string');
 const optionalNumber = z.number().nullish();
 const optionalInt = z.number().int().nullish();
 
-const openAIContent = z.union([
-  z.string(),
-  z.array(z.looseObject({ type: nonEmptyString })),
-  z.null(),
-]);
+const openAIContent = z.union([z.string(), z.array(z.looseObject({ type: nonEmptyString })), z.null()]);
 
 export const openAIChatRequestSchema = z.looseObject({
   model: nonEmptyString,
@@ -31,7 +27,9 @@ export const openAIChatRequestSchema = z.looseObject({
   n: optionalInt,
   max_tokens: optionalInt,
   max_completion_tokens: optionalInt,
-  tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: nonEmptyString }).optional() })).nullish(),
+  tools: z
+    .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: nonEmptyString }).optional() }))
+    .nullish(),
 });
 
 export const anthropicMessagesRequestSchema = z.looseObject({
@@ -62,19 +60,27 @@ export const embeddingsRequestSchema = z.looseObject({
 });
 
 function paramOf(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 /** Validates a parsed JSON body; throws a 400 GatewayError naming the first bad field. */
 export function validateBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw GatewayError.invalid('body', 'The request body must be a JSON object, sent with content-type: application/json.');
+    throw GatewayError.invalid(
+      'body',
+      'The request body must be a JSON object, sent with content-type: application/json.',
+    );
   }
   const result = schema.safeParse(body);
   if (result.success) return body as T;
   const issue = result.error.issues[0];
   const param = paramOf(issue.path) || 'body';
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  const message = missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`;
+  const message = missing
+    ? `Missing required parameter: '${param}'.`
+    : `Invalid value for '${param}': ${issue.message}.`;
   throw new GatewayError('invalid_request', message, param, missing ? 'missing_required_parameter' : 'invalid_value');
 }

@@ -1,6 +1,6 @@
-import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { AppLogger } from '@lessllm/shared';
 import { GatewayError } from '@lessllm/shared';
+import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_LOGGER } from '../config/logger.token';
 import { errorBody, formatOfPath } from './error-body';
@@ -12,11 +12,24 @@ function fromHttpException(err: HttpException, bodyLimitMb: number): GatewayErro
     case 400:
       return GatewayError.invalid('body', `The request body is not valid JSON (${err.message}).`);
     case 404:
-      return new GatewayError('not_found', `${err.message}. Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings, GET /v1/models.`);
+      return new GatewayError(
+        'not_found',
+        `${err.message}. Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings, GET /v1/models.`,
+      );
     case 413:
-      return new GatewayError('payload_too_large', `The request body is larger than the ${bodyLimitMb} MB limit (server.body_limit_mb).`, 'body', 'request_too_large');
+      return new GatewayError(
+        'payload_too_large',
+        `The request body is larger than the ${bodyLimitMb} MB limit (server.body_limit_mb).`,
+        'body',
+        'request_too_large',
+      );
     case 415:
-      return new GatewayError('unsupported_media_type', 'Send the body as JSON with `content-type: application/json`.', 'content-type', 'unsupported_media_type');
+      return new GatewayError(
+        'unsupported_media_type',
+        'Send the body as JSON with `content-type: application/json`.',
+        'content-type',
+        'unsupported_media_type',
+      );
     default:
       return new GatewayError(status >= 500 ? 'internal' : 'invalid_request', err.message);
   }
@@ -39,12 +52,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
         ? exception
         : exception instanceof HttpException
           ? fromHttpException(exception, this.bodyLimitMb)
-          : new GatewayError('internal', 'Internal gateway error. The request id in x-request-id identifies it in the logs.');
+          : new GatewayError(
+              'internal',
+              'Internal gateway error. The request id in x-request-id identifies it in the logs.',
+            );
     if (err.kind === 'internal') this.logger.error({ request_id: req.id, err: exception }, 'unhandled error');
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.destroy();
       return;
     }
-    void reply.status(err.status).header('x-request-id', req.id).header('content-type', 'application/json').send(errorBody(formatOfPath(req.url), err, req.id));
+    void reply
+      .status(err.status)
+      .header('x-request-id', req.id)
+      .header('content-type', 'application/json')
+      .send(errorBody(formatOfPath(req.url), err, req.id));
   }
 }

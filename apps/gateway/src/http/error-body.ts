@@ -2,9 +2,14 @@ import type { AnthropicErrorBody, ApiFormat, OpenAIErrorBody } from '@lessllm/sh
 import { errorKindInfo, type GatewayError } from '@lessllm/shared';
 
 /** A gateway error in the caller's own API format. */
-export function errorBody(format: ApiFormat, err: GatewayError, requestId: string): OpenAIErrorBody | AnthropicErrorBody {
+export function errorBody(
+  format: ApiFormat,
+  err: GatewayError,
+  requestId: string,
+): OpenAIErrorBody | AnthropicErrorBody {
   const info = errorKindInfo(err.kind);
-  if (format === 'anthropic') return { type: 'error', error: { type: info.anthropicType, message: err.message }, request_id: requestId };
+  if (format === 'anthropic')
+    return { type: 'error', error: { type: info.anthropicType, message: err.message }, request_id: requestId };
   return { error: { message: err.message, type: info.openaiType, param: err.param, code: err.code } };
 }
 

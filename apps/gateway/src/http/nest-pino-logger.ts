@@ -1,5 +1,5 @@
-import type { LoggerService } from '@nestjs/common';
 import type { AppLogger } from '@lessllm/shared';
+import type { LoggerService } from '@nestjs/common';
 
 /** Routes Nest's own log lines into our structured JSON logger. */
 export class NestPinoLogger implements LoggerService {

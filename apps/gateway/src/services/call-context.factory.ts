@@ -3,7 +3,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from './call-context';
 
 /** A fresh context whose abort signal fires when the caller hangs up before the response is complete. */
-export function newCallContext(req: FastifyRequest, reply: FastifyReply, format: ApiFormat, endpoint: Endpoint): CallContext {
+export function newCallContext(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  format: ApiFormat,
+  endpoint: Endpoint,
+): CallContext {
   const abort = new AbortController();
   const raw = reply.raw;
   raw.once('close', () => {

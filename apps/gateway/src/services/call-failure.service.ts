@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { AppLogger } from '@lessllm/shared';
 import { GatewayError } from '@lessllm/shared';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_LOGGER } from '../config/logger.token';
 import { passthroughHeaders, writeJson } from '../http/caller-response';
@@ -24,7 +24,12 @@ export class CallFailureService {
 
   handle(ctx: CallContext, err: unknown, reply: FastifyReply): void {
     if (err instanceof CallerGoneError || ctx.abort.signal.aborted) {
-      this.recorder.record(ctx, { status: 'aborted', httpStatus: 499, errorType: 'client_disconnected', errorMessage: 'caller disconnected before the response started; upstream request aborted' });
+      this.recorder.record(ctx, {
+        status: 'aborted',
+        httpStatus: 499,
+        errorType: 'client_disconnected',
+        errorMessage: 'caller disconnected before the response started; upstream request aborted',
+      });
       if (!reply.sent) {
         reply.hijack();
         reply.raw.destroy();
@@ -33,20 +38,36 @@ export class CallFailureService {
     }
     if (err instanceof UpstreamFailure && (err.kind === 'status' || err.kind === 'protocol')) {
       const out = upstreamErrorForCaller(ctx.callerFormat, err);
-      this.recorder.record(ctx, { status: 'error', httpStatus: out.status, errorType: out.type, errorMessage: out.message });
+      this.recorder.record(ctx, {
+        status: 'error',
+        httpStatus: out.status,
+        errorType: out.type,
+        errorMessage: out.message,
+      });
       reply.hijack();
       const sameFormat = ctx.callerFormat === err.details.wireFormat;
-      writeJson(reply.raw, out.status, {
-        ...(sameFormat ? passthroughHeaders(err.details.headers) : {}),
-        'x-request-id': ctx.requestId,
-        'x-lessllm-provider': err.details.providerName,
-        ...(ctx.target ? { 'x-lessllm-model': ctx.target.upstreamModel } : {}),
-      }, out.body);
+      writeJson(
+        reply.raw,
+        out.status,
+        {
+          ...(sameFormat ? passthroughHeaders(err.details.headers) : {}),
+          'x-request-id': ctx.requestId,
+          'x-lessllm-provider': err.details.providerName,
+          ...(ctx.target ? { 'x-lessllm-model': ctx.target.upstreamModel } : {}),
+        },
+        out.body,
+      );
       return;
     }
     const gatewayError = this.toGatewayError(err);
-    if (gatewayError.kind === 'internal') this.logger.error({ request_id: ctx.requestId, err }, 'unexpected error while serving a call');
-    this.recorder.record(ctx, { status: 'error', httpStatus: gatewayError.status, errorType: gatewayError.kind, errorMessage: gatewayError.message });
+    if (gatewayError.kind === 'internal')
+      this.logger.error({ request_id: ctx.requestId, err }, 'unexpected error while serving a call');
+    this.recorder.record(ctx, {
+      status: 'error',
+      httpStatus: gatewayError.status,
+      errorType: gatewayError.kind,
+      errorMessage: gatewayError.message,
+    });
     throw gatewayError;
   }
 
@@ -56,6 +77,9 @@ export class CallFailureService {
       const kind = err.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable';
       return new GatewayError(kind, err.message, null, err.details.stage ? `upstream_${err.details.stage}` : null);
     }
-    return new GatewayError('internal', 'Internal gateway error. The request id in x-request-id identifies it in the logs.');
+    return new GatewayError(
+      'internal',
+      'Internal gateway error. The request id in x-request-id identifies it in the logs.',
+    );
   }
 }

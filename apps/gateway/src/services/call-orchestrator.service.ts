@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import type { UpstreamEndpoint } from '@lessllm/shared';
+import { Injectable } from '@nestjs/common';
 import { newConnectionTiming } from '../egress';
 import { abortableSleep } from './abortable-sleep';
 import type { CallContext } from './call-context';
@@ -70,7 +70,13 @@ export class CallOrchestratorService {
     ctx.target = target;
     ctx.connection = timing;
     const record = (status: number | null, errorType: string | null) =>
-      ctx.attempts.push({ provider: target.providerName, model: target.upstreamModel, status, error_type: errorType, duration_ms: Math.round(performance.now() - started) });
+      ctx.attempts.push({
+        provider: target.providerName,
+        model: target.upstreamModel,
+        status,
+        error_type: errorType,
+        duration_ms: Math.round(performance.now() - started),
+      });
     try {
       const res = await this.upstream.send(target, prepared.endpoint, prepared.body, ctx.abort.signal, timing);
       ctx.headersAt = performance.now();

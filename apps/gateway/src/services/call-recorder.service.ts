@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { AppLogger, CallEvent, CallEventBus, CallStatus, NormalizedUsage } from '@lessllm/shared';
 import { CALL_EVENT_BUS } from '@lessllm/shared';
+import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_LOGGER } from '../config/logger.token';
 import type { CallContext } from './call-context';
 

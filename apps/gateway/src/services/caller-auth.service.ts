@@ -1,7 +1,7 @@
+import { GatewayError } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '@lessllm/shared';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 
 /** Who is calling: their tenant, and (bring-your-own-key mode) the provider key they brought. */
@@ -39,7 +39,8 @@ export class CallerAuthService {
     const auth = loaded.config.auth;
     this.open = !auth || (auth.keys.length === 0 && !auth.bring_your_own_key);
     this.byok = auth?.bring_your_own_key ?? false;
-    for (const entry of auth?.keys ?? []) this.keys.set(sha256(entry.key), { tenant: entry.tenant, name: entry.name ?? null });
+    for (const entry of auth?.keys ?? [])
+      this.keys.set(sha256(entry.key), { tenant: entry.tenant, name: entry.name ?? null });
   }
 
   get isOpen(): boolean {
@@ -60,10 +61,20 @@ export class CallerAuthService {
     const known = this.keys.get(sha256(key));
     if (known) {
       const brought = headers['x-provider-api-key'];
-      return { tenant: known.tenant, keyName: known.name, providerKey: this.byok && typeof brought === 'string' ? brought : null };
+      return {
+        tenant: known.tenant,
+        keyName: known.name,
+        providerKey: this.byok && typeof brought === 'string' ? brought : null,
+      };
     }
     // Bring-your-own-key without gateway keys: the SDK's key is the provider key; the tenant is a digest of it.
-    if (this.byok && this.keys.size === 0) return { tenant: `byok-${sha256(key).slice(0, 16)}`, keyName: null, providerKey: key };
-    throw new GatewayError('authentication', 'Incorrect API key provided. Check the key your LessLLM administrator gave you.', null, 'invalid_api_key');
+    if (this.byok && this.keys.size === 0)
+      return { tenant: `byok-${sha256(key).slice(0, 16)}`, keyName: null, providerKey: key };
+    throw new GatewayError(
+      'authentication',
+      'Incorrect API key provided. Check the key your LessLLM administrator gave you.',
+      null,
+      'invalid_api_key',
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
 import {
   anthropicRequestToOpenAI,
   anthropicResponseToOpenAI,
@@ -18,14 +17,15 @@ import type {
   OpenAIUsage,
   SseEvent,
 } from '@lessllm/shared';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { anthropicMessagesRequestSchema, openAIChatRequestSchema, validateBody } from '../dtos/request-validation';
 import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
+import type { CallContext } from './call-context';
+import { newCallContext } from './call-context.factory';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService, type PreparedRequest } from './call-orchestrator.service';
-import { newCallContext } from './call-context.factory';
-import type { CallContext } from './call-context';
 import { CallRecorderService } from './call-recorder.service';
 import { CallerAuthService } from './caller-auth.service';
 import { ModelResolverService, type ResolvedTarget } from './model-resolver.service';
@@ -60,7 +60,9 @@ export class ChatCallService {
     ctx.caller = this.auth.authenticate(req.headers);
     try {
       const body: ChatBody =
-        format === 'openai' ? validateBody(openAIChatRequestSchema, req.body) as OpenAIChatRequest : validateBody(anthropicMessagesRequestSchema, req.body) as AnthropicMessagesRequest;
+        format === 'openai'
+          ? (validateBody(openAIChatRequestSchema, req.body) as OpenAIChatRequest)
+          : (validateBody(anthropicMessagesRequestSchema, req.body) as AnthropicMessagesRequest);
       ctx.requestedModel = body.model;
       ctx.isStreaming = body.stream === true;
       ctx.userId = userIdOf(format, body, req.headers['x-lessllm-user']);
@@ -77,7 +79,8 @@ export class ChatCallService {
     const model = target.upstreamModel;
     let upstream: Record<string, unknown>;
     if (ctx.callerFormat === wire) upstream = { ...body, model };
-    else if (wire === 'anthropic') upstream = { ...openaiRequestToAnthropic(body as OpenAIChatRequest, model, target.provider.default_max_tokens) };
+    else if (wire === 'anthropic')
+      upstream = { ...openaiRequestToAnthropic(body as OpenAIChatRequest, model, target.provider.default_max_tokens) };
     else upstream = { ...anthropicRequestToOpenAI(body as AnthropicMessagesRequest, model) };
     // Exact usage for streams: ask an OpenAI-format upstream for the usage chunk even if the caller did not.
     if (ctx.isStreaming && wire === 'openai' && target.provider.stream_usage) {
@@ -89,7 +92,11 @@ export class ChatCallService {
     return { endpoint: target.adapter.endpoint('chat', model, apiKey), body: JSON.stringify(upstream) };
   }
 
-  private responseHeaders(ctx: CallContext, target: ResolvedTarget, upstream: Record<string, string | string[] | undefined>): HeaderMap {
+  private responseHeaders(
+    ctx: CallContext,
+    target: ResolvedTarget,
+    upstream: Record<string, string | string[] | undefined>,
+  ): HeaderMap {
     return {
       ...(ctx.callerFormat === target.adapter.wireFormat ? passthroughHeaders(upstream) : {}),
       'x-request-id': ctx.requestId,
@@ -98,7 +105,12 @@ export class ChatCallService {
     };
   }
 
-  private async complete(ctx: CallContext, body: ChatBody, targets: ResolvedTarget[], reply: FastifyReply): Promise<void> {
+  private async complete(
+    ctx: CallContext,
+    body: ChatBody,
+    targets: ResolvedTarget[],
+    reply: FastifyReply,
+  ): Promise<void> {
     const { target, result } = await this.orchestrator.execute(
       ctx,
       targets,
@@ -112,7 +124,14 @@ export class ChatCallService {
             providerName: t.providerName,
             wireFormat: t.adapter.wireFormat,
             status: 502,
-            body: JSON.stringify({ error: { message: `${t.providerName} returned a response that is not JSON`, type: 'upstream_error', param: null, code: null } }),
+            body: JSON.stringify({
+              error: {
+                message: `${t.providerName} returned a response that is not JSON`,
+                type: 'upstream_error',
+                param: null,
+                code: null,
+              },
+            }),
             retry: false,
             fallback: true,
           });
@@ -124,7 +143,16 @@ export class ChatCallService {
     let response: unknown = json;
     let out = result.text;
     if (ctx.callerFormat !== wire) {
-      response = wire === 'anthropic' ? anthropicResponseToOpenAI(json as AnthropicMessage, (json as AnthropicMessage).model ?? target.upstreamModel) : openaiResponseToAnthropic(json as OpenAIChatCompletion, (json as OpenAIChatCompletion).model ?? target.upstreamModel);
+      response =
+        wire === 'anthropic'
+          ? anthropicResponseToOpenAI(
+              json as AnthropicMessage,
+              (json as AnthropicMessage).model ?? target.upstreamModel,
+            )
+          : openaiResponseToAnthropic(
+              json as OpenAIChatCompletion,
+              (json as OpenAIChatCompletion).model ?? target.upstreamModel,
+            );
       out = JSON.stringify(response);
     }
     reply.hijack();
@@ -140,7 +168,12 @@ export class ChatCallService {
     });
   }
 
-  private async stream(ctx: CallContext, body: ChatBody, targets: ResolvedTarget[], reply: FastifyReply): Promise<void> {
+  private async stream(
+    ctx: CallContext,
+    body: ChatBody,
+    targets: ResolvedTarget[],
+    reply: FastifyReply,
+  ): Promise<void> {
     const { target, result } = await this.orchestrator.execute(
       ctx,
       targets,
@@ -151,7 +184,8 @@ export class ChatCallService {
       callerFormat: ctx.callerFormat,
       wireFormat: target.adapter.wireFormat,
       model: target.upstreamModel,
-      callerWantsUsage: ctx.callerFormat === 'openai' && (body as OpenAIChatRequest).stream_options?.include_usage === true,
+      callerWantsUsage:
+        ctx.callerFormat === 'openai' && (body as OpenAIChatRequest).stream_options?.include_usage === true,
     });
     reply.hijack();
     const raw = reply.raw;
@@ -186,7 +220,9 @@ export class ChatCallService {
       status: aborted ? 'aborted' : errored ? 'error' : 'success',
       httpStatus: 200,
       errorType: aborted ? 'client_disconnected' : transportError ? 'upstream_stream' : (outcome.error?.type ?? null),
-      errorMessage: aborted ? 'caller disconnected mid-stream; upstream request aborted' : (transportError ?? outcome.error?.message ?? null),
+      errorMessage: aborted
+        ? 'caller disconnected mid-stream; upstream request aborted'
+        : (transportError ?? outcome.error?.message ?? null),
       response: outcome.response,
       usage: outcome.usage,
       usageRaw: outcome.usageRaw,
@@ -197,7 +233,11 @@ export class ChatCallService {
   }
 
   /** Reads the first event before anything is sent to the caller: an error there can still be retried. */
-  private async openStream(target: ResolvedTarget, body: AsyncIterable<Uint8Array>, headers: Record<string, string | string[] | undefined>): Promise<OpenedStream> {
+  private async openStream(
+    target: ResolvedTarget,
+    body: AsyncIterable<Uint8Array>,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<OpenedStream> {
     const events = sseEvents(body);
     const first = await events.next();
     if (first.done) return { events, first: null, headers };
@@ -222,7 +262,10 @@ function normalizedUsage(wire: ApiFormat, raw: unknown): NormalizedUsage | null 
 }
 
 function userIdOf(format: ApiFormat, body: ChatBody, header: string | string[] | undefined): string | null {
-  const fromBody = format === 'openai' ? ((body as OpenAIChatRequest).user ?? (body as OpenAIChatRequest).safety_identifier) : (body as AnthropicMessagesRequest).metadata?.user_id;
+  const fromBody =
+    format === 'openai'
+      ? ((body as OpenAIChatRequest).user ?? (body as OpenAIChatRequest).safety_identifier)
+      : (body as AnthropicMessagesRequest).metadata?.user_id;
   if (typeof fromBody === 'string' && fromBody) return fromBody;
   return typeof header === 'string' && header ? header : null;
 }

@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
 import { normalizeOpenAIUsage } from '@lessllm/providers';
 import type { OpenAIEmbeddingsRequest, OpenAIUsage } from '@lessllm/shared';
+import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { embeddingsRequestSchema, validateBody } from '../dtos/request-validation';
 import { passthroughHeaders, writeJson } from '../http/caller-response';
+import { newCallContext } from './call-context.factory';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService } from './call-orchestrator.service';
-import { newCallContext } from './call-context.factory';
 import { CallRecorderService } from './call-recorder.service';
 import { CallerAuthService } from './caller-auth.service';
 import { ModelResolverService } from './model-resolver.service';
@@ -40,26 +40,39 @@ export class EmbeddingsCallService {
         ctx,
         targets,
         (t) => ({
-          endpoint: t.adapter.endpoint('embeddings', t.upstreamModel, ctx.caller?.providerKey ?? t.provider.api_key ?? ''),
+          endpoint: t.adapter.endpoint(
+            'embeddings',
+            t.upstreamModel,
+            ctx.caller?.providerKey ?? t.provider.api_key ?? '',
+          ),
           body: JSON.stringify({ ...body, model: t.upstreamModel }),
         }),
         async (_t, res) => ({ bytes: Buffer.from(await res.body.arrayBuffer()), headers: res.headers }),
       );
       reply.hijack();
-      writeJson(reply.raw, 200, {
-        ...passthroughHeaders(result.headers),
-        'x-request-id': ctx.requestId,
-        'x-lessllm-provider': target.providerName,
-        'x-lessllm-model': target.upstreamModel,
-      }, result.bytes);
+      writeJson(
+        reply.raw,
+        200,
+        {
+          ...passthroughHeaders(result.headers),
+          'x-request-id': ctx.requestId,
+          'x-lessllm-provider': target.providerName,
+          'x-lessllm-model': target.upstreamModel,
+        },
+        result.bytes,
+      );
       // After the response: vectors are not worth keeping in call records, only their count and usage.
       const parsed = safeParse(result.bytes);
       this.recorder.record(ctx, {
         status: 'success',
         httpStatus: 200,
-        response: parsed ? { object: 'list', model: parsed.model, usage: parsed.usage, data_count: parsed.data?.length ?? 0 } : null,
+        response: parsed
+          ? { object: 'list', model: parsed.model, usage: parsed.usage, data_count: parsed.data?.length ?? 0 }
+          : null,
         usageRaw: parsed?.usage ?? null,
-        usage: parsed?.usage ? normalizeOpenAIUsage({ ...parsed.usage, completion_tokens: parsed.usage.completion_tokens ?? 0 }) : null,
+        usage: parsed?.usage
+          ? normalizeOpenAIUsage({ ...parsed.usage, completion_tokens: parsed.usage.completion_tokens ?? 0 })
+          : null,
         servedModel: parsed?.model ?? null,
       });
     } catch (err) {

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { createProviderAdapter } from '@lessllm/providers';
 import type { ProviderAdapter, ProviderConfig, UpstreamOperation } from '@lessllm/shared';
 import { GatewayError } from '@lessllm/shared';
+import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 
 /** One concrete place a call can go: a configured provider and the model name it is sent under. */
@@ -100,8 +100,13 @@ export class ModelResolverService {
     const names = this.availableModels().map((m) => m.id);
     const list = names.length > 0 ? names.slice(0, 50).join(', ') : 'none configured';
     const hint = this.loaded.fromFile
-      ? 'Add it under `models:` (an alias) or a provider\'s `models:` list in lessllm.yaml.'
-      : 'Without a config file, model names route by family (gpt-*, o*, text-embedding-* to OpenAI, claude-* to Anthropic, gemini-* to Gemini) when that provider\'s API key is set.';
-    return new GatewayError('model_not_found', `The model \`${name}\` does not exist on this gateway. Available models: ${list}. ${hint}`, 'model', 'model_not_found');
+      ? "Add it under `models:` (an alias) or a provider's `models:` list in lessllm.yaml."
+      : "Without a config file, model names route by family (gpt-*, o*, text-embedding-* to OpenAI, claude-* to Anthropic, gemini-* to Gemini) when that provider's API key is set.";
+    return new GatewayError(
+      'model_not_found',
+      `The model \`${name}\` does not exist on this gateway. Available models: ${list}. ${hint}`,
+      'model',
+      'model_not_found',
+    );
   }
 }

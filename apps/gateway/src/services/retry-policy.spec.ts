@@ -15,7 +15,10 @@ describe('retry policy', () => {
   it('retries transient statuses but not quota 429s or caller errors', () => {
     expect(judgeStatus(429, {}, '{"error":{"code":"rate_limit_exceeded"}}')).toEqual({ retry: true, fallback: true });
     expect(judgeStatus(429, {}, '{"error":{"code":"insufficient_quota"}}')).toEqual({ retry: false, fallback: true });
-    expect(judgeStatus(529, {}, '{"type":"error","error":{"type":"overloaded_error"}}')).toEqual({ retry: true, fallback: true });
+    expect(judgeStatus(529, {}, '{"type":"error","error":{"type":"overloaded_error"}}')).toEqual({
+      retry: true,
+      fallback: true,
+    });
     expect(judgeStatus(400, {}, '{}')).toEqual({ retry: false, fallback: false });
     expect(judgeStatus(401, {}, 'not json')).toEqual({ retry: false, fallback: false });
   });

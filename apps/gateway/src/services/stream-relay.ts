@@ -44,20 +44,35 @@ export interface StreamRelayOptions {
 
 /** A stream error event from upstream, in either wire format, or null when the event is not an error. */
 export function upstreamStreamError(wireFormat: ApiFormat, event: SseEvent): { type: string; message: string } | null {
-  if (wireFormat === 'anthropic' ? event.event !== 'error' && !event.data.includes('"type":"error"') : !event.data.includes('"error"')) {
+  if (
+    wireFormat === 'anthropic'
+      ? event.event !== 'error' && !event.data.includes('"type":"error"')
+      : !event.data.includes('"error"')
+  ) {
     return null;
   }
   try {
     const parsed = JSON.parse(event.data) as { type?: string; error?: { type?: unknown; message?: unknown } };
-    if (!parsed.error || (wireFormat === 'anthropic' && parsed.type !== 'error' && event.event !== 'error')) return null;
-    return { type: String(parsed.error.type ?? 'api_error'), message: String(parsed.error.message ?? 'upstream error') };
+    if (!parsed.error || (wireFormat === 'anthropic' && parsed.type !== 'error' && event.event !== 'error'))
+      return null;
+    return {
+      type: String(parsed.error.type ?? 'api_error'),
+      message: String(parsed.error.message ?? 'upstream error'),
+    };
   } catch {
     return null;
   }
 }
 
 const hasOpenAIOutput = (chunk: OpenAIChatChunk) =>
-  chunk.choices?.some((c) => Boolean(c.delta?.content || c.delta?.tool_calls?.length || c.delta?.refusal || (c.delta as { reasoning_content?: string })?.reasoning_content)) ?? false;
+  chunk.choices?.some((c) =>
+    Boolean(
+      c.delta?.content ||
+      c.delta?.tool_calls?.length ||
+      c.delta?.refusal ||
+      (c.delta as { reasoning_content?: string })?.reasoning_content,
+    ),
+  ) ?? false;
 
 /**
  * Turns upstream SSE events into the SSE frames the caller receives, translating formats when they
@@ -78,8 +93,12 @@ export class StreamRelay {
   constructor(private readonly opts: StreamRelayOptions) {
     this.now = opts.now ?? (() => performance.now());
     const crossing = opts.callerFormat !== opts.wireFormat;
-    this.toOpenAI = crossing && opts.callerFormat === 'openai' ? new AnthropicToOpenAIStream({ model: opts.model, includeUsage: opts.callerWantsUsage }) : null;
-    this.toAnthropic = crossing && opts.callerFormat === 'anthropic' ? new OpenAIToAnthropicStream({ model: opts.model }) : null;
+    this.toOpenAI =
+      crossing && opts.callerFormat === 'openai'
+        ? new AnthropicToOpenAIStream({ model: opts.model, includeUsage: opts.callerWantsUsage })
+        : null;
+    this.toAnthropic =
+      crossing && opts.callerFormat === 'anthropic' ? new OpenAIToAnthropicStream({ model: opts.model }) : null;
   }
 
   /** True once upstream reported an error mid-stream: the caller has been told, stop relaying. */
@@ -100,12 +119,24 @@ export class StreamRelay {
   }
 
   outcome(): StreamOutcome {
-    const response = this.opts.callerFormat === 'openai' ? this.openaiAssembler.result() : this.anthropicAssembler.result();
+    const response =
+      this.opts.callerFormat === 'openai' ? this.openaiAssembler.result() : this.anthropicAssembler.result();
     let usage: NormalizedUsage | null = null;
     if (this.usageRaw) {
-      usage = this.opts.wireFormat === 'openai' ? normalizeOpenAIUsage(this.usageRaw as OpenAIUsage) : normalizeAnthropicUsage(this.usageRaw as AnthropicUsage);
+      usage =
+        this.opts.wireFormat === 'openai'
+          ? normalizeOpenAIUsage(this.usageRaw as OpenAIUsage)
+          : normalizeAnthropicUsage(this.usageRaw as AnthropicUsage);
     }
-    return { response, usage, usageRaw: this.usageRaw, firstTokenAt: this.firstTokenAt, outputChunks: this.outputChunks, error: this.error, completed: this.completed };
+    return {
+      response,
+      usage,
+      usageRaw: this.usageRaw,
+      firstTokenAt: this.firstTokenAt,
+      outputChunks: this.outputChunks,
+      error: this.error,
+      completed: this.completed,
+    };
   }
 
   private markOutput(): void {
@@ -201,7 +232,9 @@ export class StreamRelay {
     if (this.opts.callerFormat === 'anthropic') {
       return [encodeSse(JSON.stringify({ type: 'error', error }), 'error')];
     }
-    return [encodeSse(JSON.stringify({ error: { message: error.message, type: error.type, param: null, code: null } }))];
+    return [
+      encodeSse(JSON.stringify({ error: { message: error.message, type: error.type, param: null, code: null } })),
+    ];
   }
 }
 

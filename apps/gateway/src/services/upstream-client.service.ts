@@ -1,8 +1,14 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { RetryConfig, TimeoutsConfig, UpstreamEndpoint } from '@lessllm/shared';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { request, type Dispatcher } from 'undici';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { EgressDispatchers, EgressError, connectionTimingStore, resolveEgressRoute, type ConnectionTiming } from '../egress';
+import {
+  EgressDispatchers,
+  EgressError,
+  connectionTimingStore,
+  resolveEgressRoute,
+  type ConnectionTiming,
+} from '../egress';
 import type { ResolvedTarget } from './model-resolver.service';
 import { judgeStatus } from './retry-policy';
 import { UpstreamFailure } from './upstream-failure';
@@ -36,6 +42,8 @@ function egressErrorOf(err: unknown): EgressError | undefined {
 @Injectable()
 export class UpstreamClientService implements OnApplicationShutdown {
   private readonly dispatchers = new EgressDispatchers();
+  /** The route each pool's connections last went out by, so requests on reused connections can name it too. */
+  private readonly lastEgress = new Map<string, string>();
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig) {}
 
@@ -47,40 +55,66 @@ export class UpstreamClientService implements OnApplicationShutdown {
     return { ...this.loaded.config.retry, ...target.provider.retry };
   }
 
-  async send(target: ResolvedTarget, endpoint: UpstreamEndpoint, body: string, signal: AbortSignal, timing: ConnectionTiming): Promise<UpstreamResponse> {
+  async send(
+    target: ResolvedTarget,
+    endpoint: UpstreamEndpoint,
+    body: string,
+    signal: AbortSignal,
+    timing: ConnectionTiming,
+  ): Promise<UpstreamResponse> {
     const url = new URL(endpoint.url);
     const proxy = target.provider.proxy === undefined ? this.loaded.config.proxy : target.provider.proxy;
     const route = resolveEgressRoute(proxy, url);
-    const dispatcher = this.dispatchers.get(`${target.providerName}|${url.origin}`, route, this.timeoutsFor(target));
+    const poolKey = `${target.providerName}|${url.origin}`;
+    const dispatcher = this.dispatchers.get(poolKey, route, this.timeoutsFor(target));
     const base = { providerName: target.providerName, wireFormat: target.adapter.wireFormat };
     try {
-      return await connectionTimingStore.run(timing, () =>
+      const res = await connectionTimingStore.run(timing, () =>
         request(url, { method: 'POST', headers: endpoint.headers, body, dispatcher, signal }),
       );
+      if (timing.egress) this.lastEgress.set(poolKey, timing.egress);
+      else timing.egress = this.lastEgress.get(poolKey) ?? null;
+      return res;
     } catch (err) {
       if (signal.aborted) throw err;
       const egress = egressErrorOf(err);
       if (egress) {
-        throw new UpstreamFailure('egress', `${target.providerName}: ${egress.message}`, { ...base, stage: egress.stage, retry: true, fallback: true });
+        throw new UpstreamFailure('egress', `${target.providerName}: ${egress.message}`, {
+          ...base,
+          stage: egress.stage,
+          retry: true,
+          fallback: true,
+        });
       }
       const code = errorCode(err);
       const timeoutStage = code ? TIMEOUT_CODES[code] : undefined;
       if (timeoutStage) {
-        const limit = code === 'UND_ERR_HEADERS_TIMEOUT' ? `timeouts.headers_ms=${this.timeoutsFor(target).headers_ms}` : `timeouts.connect_ms`;
-        throw new UpstreamFailure('timeout', `${target.providerName}: no ${timeoutStage} from ${url.host} within ${limit}`, {
-          ...base,
-          stage: timeoutStage,
-          retry: code === 'UND_ERR_CONNECT_TIMEOUT',
-          fallback: true,
-        });
+        const limit =
+          code === 'UND_ERR_HEADERS_TIMEOUT'
+            ? `timeouts.headers_ms=${this.timeoutsFor(target).headers_ms}`
+            : `timeouts.connect_ms`;
+        throw new UpstreamFailure(
+          'timeout',
+          `${target.providerName}: no ${timeoutStage} from ${url.host} within ${limit}`,
+          {
+            ...base,
+            stage: timeoutStage,
+            retry: code === 'UND_ERR_CONNECT_TIMEOUT',
+            fallback: true,
+          },
+        );
       }
       const reason = (err as Error).message || code || 'unknown error';
-      throw new UpstreamFailure('egress', `${target.providerName}: request to ${url.host} failed (${code ?? 'error'}: ${reason})`, {
-        ...base,
-        stage: 'connect',
-        retry: true,
-        fallback: true,
-      });
+      throw new UpstreamFailure(
+        'egress',
+        `${target.providerName}: request to ${url.host} failed (${code ?? 'error'}: ${reason})`,
+        {
+          ...base,
+          stage: 'connect',
+          retry: true,
+          fallback: true,
+        },
+      );
     }
   }
 

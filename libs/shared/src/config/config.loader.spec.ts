@@ -38,7 +38,12 @@ auth:
     - { key: "\${TEAM_A_KEY}", tenant: "team-a" }
 `;
 
-const ENV = { OPENAI_API_KEY: 'sk-o-123456', ANTHROPIC_API_KEY: 'sk-a-123456', LESSLLM_ADMIN_KEY: 'admin-123456', TEAM_A_KEY: 'team-a-key-1' };
+const ENV = {
+  OPENAI_API_KEY: 'sk-o-123456',
+  ANTHROPIC_API_KEY: 'sk-a-123456',
+  LESSLLM_ADMIN_KEY: 'admin-123456',
+  TEAM_A_KEY: 'team-a-key-1',
+};
 
 describe('config loader', () => {
   it('loads the documented example with ${ENV} substitution and defaults', () => {
@@ -67,7 +72,10 @@ describe('config loader', () => {
     const problems = problemsOf(() =>
       parseConfig(
         {
-          providers: { openai: { type: 'openai', api_key: 'k', base_ur: 'x' }, weird: { type: 'cohere', api_key: 'k' } },
+          providers: {
+            openai: { type: 'openai', api_key: 'k', base_ur: 'x' },
+            weird: { type: 'cohere', api_key: 'k' },
+          },
           models: { a: { provider: 'nope', model: 'm' }, b: { provider: 'openai', model: 'm', fallbacks: ['zzz'] } },
           server: { port: 'eighty' },
         },
@@ -84,7 +92,15 @@ describe('config loader', () => {
 
   it('reports cross-reference problems once the shape is valid', () => {
     const problems = problemsOf(() =>
-      parseConfig({ providers: { openai: { type: 'openai', api_key: 'k' } }, models: { a: { provider: 'nope', model: 'm', fallbacks: ['zzz'] } } }, {}, true, 'test'),
+      parseConfig(
+        {
+          providers: { openai: { type: 'openai', api_key: 'k' } },
+          models: { a: { provider: 'nope', model: 'm', fallbacks: ['zzz'] } },
+        },
+        {},
+        true,
+        'test',
+      ),
     );
     expect(problems).toContain('models.a.provider: "nope" is not defined under providers (defined: openai)');
     expect(problems).toContain('models.a.fallbacks: "zzz" is not a model alias defined under models');
@@ -96,7 +112,11 @@ describe('config loader', () => {
   });
 
   it('builds providers from environment variables alone, with env overrides', () => {
-    const { config, fromFile } = loadConfig(undefined, { OPENAI_API_KEY: 'sk-env', ANTHROPIC_BASE_URL: 'http://x', LESSLLM_PORT: '9001' });
+    const { config, fromFile } = loadConfig(undefined, {
+      OPENAI_API_KEY: 'sk-env',
+      ANTHROPIC_BASE_URL: 'http://x',
+      LESSLLM_PORT: '9001',
+    });
     expect(fromFile).toBe(false);
     expect(Object.keys(config.providers)).toEqual(['openai']);
     expect(config.providers.openai.api_key).toBe('sk-env');
@@ -104,7 +124,9 @@ describe('config loader', () => {
   });
 
   it('says when the file cannot be read or is not YAML', () => {
-    expect(problemsOf(() => loadConfig('/nonexistent/lessllm.yaml', {}))[0]).toContain('cannot read the config file (ENOENT)');
+    expect(problemsOf(() => loadConfig('/nonexistent/lessllm.yaml', {}))[0]).toContain(
+      'cannot read the config file (ENOENT)',
+    );
     expect(problemsOf(() => loadConfig(writeYaml('a: [1, 2'), {}))[0]).toContain('not valid YAML');
   });
 });

@@ -33,14 +33,19 @@ export function substituteEnv(node: unknown, env: Env, path: string, problems: s
       const value = env[name];
       if (value !== undefined && value !== '') return value;
       if (fallback !== undefined) return fallback;
-      problems.push(`${path || '(root)'}: environment variable ${name} is not set (export it, or write \${${name}:-default})`);
+      problems.push(
+        `${path || '(root)'}: environment variable ${name} is not set (export it, or write \${${name}:-default})`,
+      );
       return '';
     });
   }
   if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, env, `${path}[${i}]`, problems));
   if (node && typeof node === 'object') {
     return Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [key, substituteEnv(value, env, path ? `${path}.${key}` : key, problems)]),
+      Object.entries(node).map(([key, value]) => [
+        key,
+        substituteEnv(value, env, path ? `${path}.${key}` : key, problems),
+      ]),
     );
   }
   return node;
@@ -81,8 +86,13 @@ function providersFromEnv(env: Env): Record<string, Partial<ProviderConfig>> {
 function proxyFromEnv(env: Env): Record<string, unknown> | undefined {
   if (!env.LESSLLM_PROXY) return undefined;
   return {
-    proxies: env.LESSLLM_PROXY.split(',').map((s) => s.trim()).filter(Boolean),
-    no_proxy: (env.LESSLLM_NO_PROXY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    proxies: env.LESSLLM_PROXY.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    no_proxy: (env.LESSLLM_NO_PROXY ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     allow_direct: env.LESSLLM_PROXY_ALLOW_DIRECT === 'true',
   };
 }
@@ -91,22 +101,34 @@ function crossCheck(config: LessLLMConfig, fromFile: boolean, problems: string[]
   const byok = config.auth?.bring_your_own_key ?? false;
   for (const [name, provider] of Object.entries(config.providers)) {
     if (!provider.base_url && !DEFAULT_BASE_URLS[provider.type]) {
-      problems.push(`providers.${name}.base_url: required for type ${provider.type} (e.g. https://my-resource.openai.azure.com)`);
+      problems.push(
+        `providers.${name}.base_url: required for type ${provider.type} (e.g. https://my-resource.openai.azure.com)`,
+      );
     }
     if (!provider.api_key && !byok && fromFile) {
-      problems.push(`providers.${name}.api_key: missing (set it, e.g. api_key: "\${${name.toUpperCase()}_API_KEY}", or enable auth.bring_your_own_key)`);
+      problems.push(
+        `providers.${name}.api_key: missing (set it, e.g. api_key: "\${${name.toUpperCase()}_API_KEY}", or enable auth.bring_your_own_key)`,
+      );
     }
   }
   for (const [alias, target] of Object.entries(config.models)) {
     if (!config.providers[target.provider]) {
-      problems.push(`models.${alias}.provider: "${target.provider}" is not defined under providers (defined: ${Object.keys(config.providers).join(', ') || 'none'})`);
+      problems.push(
+        `models.${alias}.provider: "${target.provider}" is not defined under providers (defined: ${Object.keys(config.providers).join(', ') || 'none'})`,
+      );
     }
     for (const fallback of target.fallbacks) {
-      if (!config.models[fallback]) problems.push(`models.${alias}.fallbacks: "${fallback}" is not a model alias defined under models`);
+      if (!config.models[fallback])
+        problems.push(`models.${alias}.fallbacks: "${fallback}" is not a model alias defined under models`);
       if (fallback === alias) problems.push(`models.${alias}.fallbacks: an alias cannot fall back to itself`);
     }
   }
-  if (config.auth && config.auth.keys.length === 0 && !config.auth.bring_your_own_key && config.auth.admin_key === undefined) {
+  if (
+    config.auth &&
+    config.auth.keys.length === 0 &&
+    !config.auth.bring_your_own_key &&
+    config.auth.admin_key === undefined
+  ) {
     problems.push('auth: the block is empty; give keys, admin_key or bring_your_own_key, or remove it to run open');
   }
 }
@@ -114,7 +136,8 @@ function crossCheck(config: LessLLMConfig, fromFile: boolean, problems: string[]
 export function parseConfig(raw: unknown, env: Env, fromFile: boolean, source: string): LoadedConfig {
   const problems: string[] = [];
   const substituted = (substituteEnv(raw ?? {}, env, '', problems) ?? {}) as Record<string, unknown>;
-  if (typeof substituted !== 'object' || Array.isArray(substituted)) throw new ConfigError([`${source}: the top level must be a mapping`]);
+  if (typeof substituted !== 'object' || Array.isArray(substituted))
+    throw new ConfigError([`${source}: the top level must be a mapping`]);
   if (!fromFile) {
     substituted.providers = providersFromEnv(env);
     const proxy = proxyFromEnv(env);
@@ -136,7 +159,9 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Lo
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${file}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new ConfigError([
+      `${file}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    ]);
   }
   let raw: unknown;
   try {

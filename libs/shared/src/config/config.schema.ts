@@ -4,12 +4,17 @@ import { z } from 'zod';
 const proxyUrl = z.string().refine(
   (value) => {
     try {
-      return ['http:', 'https:', 'socks:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:'].includes(new URL(value).protocol);
+      return ['http:', 'https:', 'socks:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:'].includes(
+        new URL(value).protocol,
+      );
     } catch {
       return false;
     }
   },
-  { message: 'must be a URL like http://user:pass@host:8080, https://host:8443 or socks5://host:1080 (socks4, socks4a, socks5, socks5h)' },
+  {
+    message:
+      'must be a URL like http://user:pass@host:8080, https://host:8443 or socks5://host:1080 (socks4, socks4a, socks5, socks5h)',
+  },
 );
 
 export const proxySchema = z.strictObject({
@@ -83,7 +88,13 @@ export type ModelAliasConfig = z.infer<typeof modelAliasSchema>;
 export const authSchema = z.strictObject({
   admin_key: z.string().min(8, 'admin_key must be at least 8 characters').optional(),
   keys: z
-    .array(z.strictObject({ key: z.string().min(8, 'caller keys must be at least 8 characters'), tenant: z.string().min(1), name: z.string().optional() }))
+    .array(
+      z.strictObject({
+        key: z.string().min(8, 'caller keys must be at least 8 characters'),
+        tenant: z.string().min(1),
+        name: z.string().optional(),
+      }),
+    )
     .default([]),
   /** Callers send their own provider key (as their SDK's API key); it is forwarded upstream, never stored. */
   bring_your_own_key: z.boolean().default(false),

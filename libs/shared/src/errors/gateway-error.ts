@@ -26,11 +26,26 @@ export interface ErrorKindInfo {
 export function errorKindInfo(kind: GatewayErrorKind): ErrorKindInfo {
   switch (kind) {
     case 'invalid_request':
-      return { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', logLevel: 'info' };
+      return {
+        status: 400,
+        openaiType: 'invalid_request_error',
+        anthropicType: 'invalid_request_error',
+        logLevel: 'info',
+      };
     case 'unsupported_feature':
-      return { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', logLevel: 'info' };
+      return {
+        status: 400,
+        openaiType: 'invalid_request_error',
+        anthropicType: 'invalid_request_error',
+        logLevel: 'info',
+      };
     case 'authentication':
-      return { status: 401, openaiType: 'authentication_error', anthropicType: 'authentication_error', logLevel: 'info' };
+      return {
+        status: 401,
+        openaiType: 'authentication_error',
+        anthropicType: 'authentication_error',
+        logLevel: 'info',
+      };
     case 'permission':
       return { status: 403, openaiType: 'permission_error', anthropicType: 'permission_error', logLevel: 'info' };
     case 'model_not_found':
@@ -40,7 +55,12 @@ export function errorKindInfo(kind: GatewayErrorKind): ErrorKindInfo {
     case 'payload_too_large':
       return { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large', logLevel: 'info' };
     case 'unsupported_media_type':
-      return { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', logLevel: 'info' };
+      return {
+        status: 415,
+        openaiType: 'invalid_request_error',
+        anthropicType: 'invalid_request_error',
+        logLevel: 'info',
+      };
     case 'upstream_unreachable':
       return { status: 502, openaiType: 'upstream_error', anthropicType: 'api_error', logLevel: 'warn' };
     case 'upstream_timeout':

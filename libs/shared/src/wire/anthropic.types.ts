@@ -13,7 +13,10 @@ export interface AnthropicTextBlock {
 }
 export interface AnthropicImageBlock {
   type: 'image';
-  source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } | { type: 'file'; file_id: string };
+  source:
+    | { type: 'base64'; media_type: string; data: string }
+    | { type: 'url'; url: string }
+    | { type: 'file'; file_id: string };
   cache_control?: AnthropicCacheControl;
 }
 export interface AnthropicToolUseBlock {
@@ -35,11 +38,7 @@ export interface AnthropicOtherBlock {
   [key: string]: unknown;
 }
 export type AnthropicContentBlock =
-  | AnthropicTextBlock
-  | AnthropicImageBlock
-  | AnthropicToolUseBlock
-  | AnthropicToolResultBlock
-  | AnthropicOtherBlock;
+  AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicOtherBlock;
 
 export interface AnthropicMessageParam {
   role: 'user' | 'assistant';
@@ -74,7 +73,8 @@ export interface AnthropicMessagesRequest {
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id?: string };
   stream?: boolean;
-  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | { type: string; [key: string]: unknown };
+  thinking?:
+    { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | { type: string; [key: string]: unknown };
   output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> } };
   [key: string]: unknown;
 }
@@ -89,13 +89,7 @@ export interface AnthropicUsage {
 }
 
 export type AnthropicStopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface AnthropicMessage {
   id: string;

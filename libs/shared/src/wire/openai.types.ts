@@ -47,7 +47,10 @@ export interface OpenAIChatRequest {
   tools?: OpenAITool[];
   tool_choice?: OpenAIToolChoice;
   parallel_tool_calls?: boolean;
-  response_format?: { type: 'text' | 'json_object' | 'json_schema'; json_schema?: { name?: string; schema?: Record<string, unknown>; strict?: boolean } };
+  response_format?: {
+    type: 'text' | 'json_object' | 'json_schema';
+    json_schema?: { name?: string; schema?: Record<string, unknown>; strict?: boolean };
+  };
   temperature?: number | null;
   top_p?: number | null;
   n?: number | null;
@@ -79,7 +82,7 @@ export interface OpenAIChatCompletion {
   choices: Array<{
     index: number;
     message: { role: 'assistant'; content: string | null; refusal?: string | null; tool_calls?: OpenAIToolCall[] };
-    logprobs: null | unknown;
+    logprobs: unknown;
     finish_reason: OpenAIFinishReason | null;
   }>;
   usage?: OpenAIUsage;

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { type Child, spawnNode } from './processes';
+import { API_KEY, SETTINGS } from './settings';
+
+/** The three servers under test, each in its own process. */
+export interface Services {
+  /** Origins, e.g. http://127.0.0.1:41234. */
+  direct: string;
+  passthrough: string;
+  gateway: string;
+  gatewayPid: number;
+  /** Gateway model names for ~10 s streams, one per provider entry. */
+  longModels: string[];
+  stop(): Promise<void>;
+}
+
+const READY_JSON = /^READY (\{.*\})$/m;
+
+function gatewayConfig(mainPort: number, longPort: number, longModels: string[]): string {
+  const fake = (port: number, models: string[]) => ({
+    type: 'openai',
+    base_url: `http://127.0.0.1:${port}/v1`,
+    api_key: API_KEY,
+    models,
+  });
+  const providers: Record<string, unknown> = { openai: fake(mainPort, ['fast', 'stream-slow']) };
+  const models: Record<string, unknown> = {};
+  longModels.forEach((model, i) => {
+    providers[`long-${i + 1}`] = fake(longPort, []);
+    models[model] = { provider: `long-${i + 1}`, model: 'stream-slow' };
+  });
+  return stringify({ server: { log_level: 'warn', host: '127.0.0.1' }, providers, models });
+}
+
+/** Starts the fake provider, the pass-through proxy and the gateway (`lessllm server`) as child processes. */
+export async function startServices(cpuProfDir?: string): Promise<Services> {
+  const here = __dirname;
+  const children: Child[] = [];
+  const tmp = mkdtempSync(path.join(tmpdir(), 'lessllm-bench-'));
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.reverse().map((c) => c.stop()));
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    const { mainChunkDelayMs, longChunkDelayMs } = SETTINGS.fake;
+    const fake = await spawnNode({
+      name: 'fake provider',
+      args: [path.join(here, 'fake-provider-process.js'), String(mainChunkDelayMs), String(longChunkDelayMs)],
+      readyLine: READY_JSON,
+    });
+    children.push(fake);
+    const ports = JSON.parse(fake.ready[1]) as { main: number; long: number };
+    const direct = `http://127.0.0.1:${ports.main}`;
+
+    const passthrough = await spawnNode({
+      name: 'pass-through',
+      args: [path.join(here, 'passthrough-proxy.js'), direct],
+      readyLine: READY_JSON,
+    });
+    children.push(passthrough);
+
+    const longModels = Array.from({ length: SETTINGS.memory.providers }, (_, i) => `stream-long-${i + 1}`);
+    const configFile = path.join(tmp, 'lessllm.yaml');
+    writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels));
+    const gateway = await spawnNode({
+      name: 'gateway',
+      args: [path.join(here, '..', 'apps', 'cli', 'main.js'), 'server', '--port', '0', '--config', configFile],
+      nodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+      readyLine: /LessLLM gateway on (http:\/\/[\d.]+:\d+)/,
+    });
+    children.push(gateway);
+
+    return {
+      direct,
+      passthrough: `http://127.0.0.1:${(JSON.parse(passthrough.ready[1]) as { port: number }).port}`,
+      gateway: gateway.ready[1],
+      gatewayPid: gateway.pid,
+      longModels,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

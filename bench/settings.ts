@@ -1,0 +1,33 @@
+/** Every knob of the benchmark in one place. Durations are per round; each phase runs ROUNDS rounds per target. */
+export const SETTINGS = {
+  rounds: 2,
+  warmupRequests: 400,
+  fixedRate: { rps: 500, seconds: 5 },
+  throughput: { connections: 50, seconds: 5 },
+  /** `fast` with `stream: true`: the whole SSE body in one write; measures the streaming path's CPU cost. */
+  streamFast: { connections: 50, seconds: 3 },
+  /** `stream-slow` on the main fake: 24 events with MAIN_CHUNK_DELAY_MS between them. */
+  streamSlow: { connections: 100, seconds: 3 },
+  memory: {
+    streams: 1000,
+    /** Streams are opened in batches (loopback accept backlogs are ~511) over about a second. */
+    batch: 100,
+    batchEveryMs: 100,
+    sampleEveryMs: 200,
+    timeoutMs: 45_000,
+    /**
+     * The gateway keeps at most 256 upstream connections per provider (EgressDispatchers, not configurable), so the
+     * streams are spread over this many provider entries that all point at the same fake, to keep 1,000 upstream
+     * streams open at once.
+     */
+    providers: 4,
+  },
+  fake: {
+    mainChunkDelayMs: 2,
+    /** 23 delays per stream (role, 20 words, finish, usage, [DONE]): ~10 s per stream. */
+    longChunkDelayMs: 435,
+  },
+  targets: { addedP50Ms: 1, addedP99Ms: 5, throughputRatio: 0.6, rssMb: 300 },
+} as const;
+
+export const API_KEY = 'sk-fake-openai';

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /** Connection stages of one request, in ms; null when the stage did not happen (reused connection, no proxy). */
 export interface ConnectionTiming {
   dns_ms: number | null;
@@ -15,11 +13,27 @@ export interface ConnectionTiming {
 /** Stage durations measured by a connector for one route attempt. */
 export type StageTimes = Pick<ConnectionTiming, 'dns_ms' | 'connect_ms' | 'proxy_ms' | 'tls_ms'>;
 
+let current: ConnectionTiming | undefined;
+
 /**
  * The request's timing record. undici calls the connector synchronously from the dispatch of the request that needs
- * a new connection, so the connector sees the store of that request and fills it in.
+ * a new connection, so a plain "current record" set around that synchronous call is enough. (AsyncLocalStorage
+ * would work too, but on Node 20 it turns on promise hooks for the whole process, a measurable cost per request.)
  */
-export const connectionTimingStore = new AsyncLocalStorage<ConnectionTiming>();
+export const connectionTimingStore = {
+  run<T>(timing: ConnectionTiming, fn: () => T): T {
+    const previous = current;
+    current = timing;
+    try {
+      return fn();
+    } finally {
+      current = previous;
+    }
+  },
+  getStore(): ConnectionTiming | undefined {
+    return current;
+  },
+};
 
 /** A fresh record: reused until a connector says it opened a connection for this request. */
 export function newConnectionTiming(): ConnectionTiming {

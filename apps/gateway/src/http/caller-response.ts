@@ -3,14 +3,16 @@ import type { ServerResponse } from 'node:http';
 export type HeaderMap = Record<string, string>;
 
 /** Upstream headers worth showing the caller: rate limits and retry advice, and the upstream request id. */
-const PASSTHROUGH = /^(x-ratelimit-|anthropic-ratelimit-|retry-after)/;
+function isPassthrough(name: string): boolean {
+  return name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-') || name.startsWith('retry-after');
+}
 
 export function passthroughHeaders(upstream: Record<string, string | string[] | undefined> | undefined): HeaderMap {
   const out: HeaderMap = {};
   if (!upstream) return out;
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined) continue;
-    if (PASSTHROUGH.test(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value !== undefined && isPassthrough(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   const upstreamId = upstream['x-request-id'] ?? upstream['request-id'];
   if (typeof upstreamId === 'string') out['x-upstream-request-id'] = upstreamId;

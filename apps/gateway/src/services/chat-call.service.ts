@@ -30,14 +30,15 @@ import { CallRecorderService } from './call-recorder.service';
 import { CallerAuthService } from './caller-auth.service';
 import { ModelResolverService, type ResolvedTarget } from './model-resolver.service';
 import { StreamRelay, upstreamStreamError } from './stream-relay';
-import { sseEvents, statusForStreamError } from './upstream-events';
+import { UpstreamEventReader, statusForStreamError } from './upstream-events';
 import { UpstreamFailure } from './upstream-failure';
 
 type ChatBody = OpenAIChatRequest | AnthropicMessagesRequest;
 
 interface OpenedStream {
-  events: AsyncGenerator<SseEvent>;
-  first: SseEvent | null;
+  reader: UpstreamEventReader;
+  /** Events already read while checking the start of the stream. */
+  first: SseEvent[];
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -117,46 +118,31 @@ export class ChatCallService {
       (t) => this.prepare(ctx, body, t),
       async (t, res) => {
         const text = await res.body.text();
-        try {
-          return { text, json: JSON.parse(text) as OpenAIChatCompletion | AnthropicMessage, headers: res.headers };
-        } catch {
-          throw new UpstreamFailure('protocol', `${t.providerName} returned a response that is not JSON`, {
-            providerName: t.providerName,
-            wireFormat: t.adapter.wireFormat,
-            status: 502,
-            body: JSON.stringify({
-              error: {
-                message: `${t.providerName} returned a response that is not JSON`,
-                type: 'upstream_error',
-                param: null,
-                code: null,
-              },
-            }),
-            retry: false,
-            fallback: true,
-          });
-        }
+        if (!looksLikeJsonObject(text)) throw notJson(t);
+        return { text, headers: res.headers };
       },
     );
     const wire = target.adapter.wireFormat;
-    const { json } = result;
-    let response: unknown = json;
-    let out = result.text;
-    if (ctx.callerFormat !== wire) {
+    const headers = this.responseHeaders(ctx, target, result.headers);
+    reply.hijack();
+    let json: OpenAIChatCompletion | AnthropicMessage;
+    let response: unknown;
+    if (ctx.callerFormat === wire) {
+      // Same format: the bytes go out untouched, and parsing for the record waits until they have.
+      writeJson(reply.raw, 200, headers, result.text);
+      json = JSON.parse(result.text) as OpenAIChatCompletion | AnthropicMessage;
+      response = json;
+    } else {
+      json = JSON.parse(result.text) as OpenAIChatCompletion | AnthropicMessage;
       response =
         wire === 'anthropic'
           ? anthropicResponseToOpenAI(
               json as AnthropicMessage,
               (json as AnthropicMessage).model ?? target.upstreamModel,
             )
-          : openaiResponseToAnthropic(
-              json as OpenAIChatCompletion,
-              (json as OpenAIChatCompletion).model ?? target.upstreamModel,
-            );
-      out = JSON.stringify(response);
+          : openaiResponseToAnthropic(json as OpenAIChatCompletion, json.model ?? target.upstreamModel);
+      writeJson(reply.raw, 200, headers, JSON.stringify(response));
     }
-    reply.hijack();
-    writeJson(reply.raw, 200, this.responseHeaders(ctx, target, result.headers), out);
     const usageRaw = (json as { usage?: unknown }).usage ?? null;
     this.recorder.record(ctx, {
       status: 'success',
@@ -193,10 +179,15 @@ export class ChatCallService {
     let aborted = false;
     let transportError: string | null = null;
     try {
-      if (result.first) await writeFrames(raw, relay.push(result.first));
-      for await (const event of result.events) {
-        await writeFrames(raw, relay.push(event));
-        if (relay.failed) break;
+      let events: SseEvent[] | null = result.first;
+      while (events !== null) {
+        const frames: string[] = [];
+        for (const event of events) {
+          frames.push(...relay.push(event));
+          if (relay.failed) break;
+        }
+        await writeFrames(raw, frames);
+        events = relay.failed ? null : await result.reader.next();
       }
       await writeFrames(raw, relay.end());
     } catch (err) {
@@ -211,7 +202,7 @@ export class ChatCallService {
         await writeFrames(raw, relay.errorFrames({ type: 'api_error', message: transportError }));
       }
     } finally {
-      await result.events.return(undefined);
+      await result.reader.close().catch(() => undefined);
       if (!raw.destroyed) raw.end();
     }
     const outcome = relay.outcome();
@@ -238,22 +229,38 @@ export class ChatCallService {
     body: AsyncIterable<Uint8Array>,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<OpenedStream> {
-    const events = sseEvents(body);
-    const first = await events.next();
-    if (first.done) return { events, first: null, headers };
-    const error = upstreamStreamError(target.adapter.wireFormat, first.value);
-    if (!error) return { events, first: first.value, headers };
-    await events.return(undefined);
+    const reader = new UpstreamEventReader(body);
+    const first = await reader.first();
+    const error = first.length > 0 ? upstreamStreamError(target.adapter.wireFormat, first[0]) : null;
+    if (!error) return { reader, first, headers };
+    await reader.close();
     const status = statusForStreamError(error.type);
     throw new UpstreamFailure('status', `${target.providerName} sent an error event (${error.type})`, {
       providerName: target.providerName,
       wireFormat: target.adapter.wireFormat,
       status,
-      body: first.value.data,
+      body: first[0].data,
       retry: RETRYABLE_STREAM_STATUS.has(status),
       fallback: RETRYABLE_STREAM_STATUS.has(status),
     });
   }
+}
+
+/** A cheap check that a 200 body is a JSON object, so garbage is never relayed as a success. */
+function looksLikeJsonObject(text: string): boolean {
+  return text.trimStart().startsWith('{') && text.trimEnd().endsWith('}');
+}
+
+function notJson(target: ResolvedTarget): UpstreamFailure {
+  const message = `${target.providerName} returned a response that is not JSON`;
+  return new UpstreamFailure('protocol', message, {
+    providerName: target.providerName,
+    wireFormat: target.adapter.wireFormat,
+    status: 502,
+    body: JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: null } }),
+    retry: false,
+    fallback: true,
+  });
 }
 
 function normalizedUsage(wire: ApiFormat, raw: unknown): NormalizedUsage | null {

@@ -168,10 +168,7 @@ export class StreamRelay {
     const isUsageOnly = (chunk.choices?.length ?? 0) === 0 && chunk.usage;
     if (isUsageOnly && !this.opts.callerWantsUsage) return []; // the usage chunk we asked for on the caller's behalf
     this.openaiAssembler.push(chunk);
-    if (!this.opts.callerWantsUsage && chunk.usage === null) {
-      delete chunk.usage;
-      return [encodeSse(JSON.stringify(chunk))];
-    }
+    // Bytes pass through untouched; `"usage": null` on ordinary chunks (a side effect of include_usage) is harmless.
     return [encodeSse(event.data)];
   }
 

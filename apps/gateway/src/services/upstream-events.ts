@@ -1,13 +1,44 @@
 import type { SseEvent } from '@lessllm/shared';
 import { SseParser } from '@lessllm/shared';
 
-/** Parses an upstream SSE body into events as bytes arrive. */
-export async function* sseEvents(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
-  const parser = new SseParser();
-  for await (const chunk of body) {
-    for (const event of parser.push(chunk)) yield event;
+/**
+ * An upstream SSE body read network chunk by network chunk: each read yields every event that chunk completed,
+ * so the caller can be written to once per chunk rather than once per event.
+ */
+export class UpstreamEventReader {
+  private readonly parser = new SseParser();
+  private readonly chunks: AsyncIterator<Uint8Array | string>;
+  private finished = false;
+
+  constructor(body: AsyncIterable<Uint8Array | string>) {
+    this.chunks = body[Symbol.asyncIterator]();
   }
-  for (const event of parser.end()) yield event;
+
+  /** The events completed by the next chunk (possibly none), or null once the body has ended. */
+  async next(): Promise<SseEvent[] | null> {
+    if (this.finished) return null;
+    const { value, done } = await this.chunks.next();
+    if (done) {
+      this.finished = true;
+      return this.parser.end();
+    }
+    return this.parser.push(value);
+  }
+
+  /** Reads until at least one event is complete; returns them (empty when the body ended without any). */
+  async first(): Promise<SseEvent[]> {
+    for (;;) {
+      const events = await this.next();
+      if (events === null) return [];
+      if (events.length > 0) return events;
+    }
+  }
+
+  /** Stops reading and releases the upstream connection. */
+  async close(): Promise<void> {
+    this.finished = true;
+    await this.chunks.return?.();
+  }
 }
 
 const STREAM_ERROR_STATUS: Record<string, number> = {

@@ -130,3 +130,12 @@ describe('config loader', () => {
     expect(problemsOf(() => loadConfig(writeYaml('a: [1, 2'), {}))[0]).toContain('not valid YAML');
   });
 });
+
+describe('example config', () => {
+  it('lessllm.example.yaml in the repository root loads', () => {
+    const env = { OPENAI_API_KEY: 'a', ANTHROPIC_API_KEY: 'b', LESSLLM_ADMIN_KEY: '12345678', TEAM_A_KEY: '12345678' };
+    const { config } = loadConfig(join(__dirname, '../../../../lessllm.example.yaml'), env);
+    expect(config.proxy?.https_proxy).toBeUndefined(); // ${HTTPS_PROXY_URL:-} left empty = no proxy
+    expect(Object.keys(config.models)).toEqual(['gpt-4', 'claude']);
+  });
+});

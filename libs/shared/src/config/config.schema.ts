@@ -17,15 +17,20 @@ const proxyUrl = z.string().refine(
   },
 );
 
+/** An empty value (e.g. an unset `${VAR:-}`) means "no proxy here". */
+const optionalProxyUrl = z.preprocess((value) => (value === '' ? undefined : value), proxyUrl.optional());
+
 export const proxySchema = z.strictObject({
   /** Proxy for plain-http upstreams; also used for https upstreams when https_proxy is not set. */
-  http_proxy: proxyUrl.optional(),
+  http_proxy: optionalProxyUrl,
   /** Proxy for https upstreams. */
-  https_proxy: proxyUrl.optional(),
+  https_proxy: optionalProxyUrl,
   /** SOCKS proxy, tried after the HTTP ones. */
-  socks_proxy: proxyUrl.optional(),
+  socks_proxy: optionalProxyUrl,
   /** An explicit ordered list of proxies; when set, replaces http_proxy/https_proxy/socks_proxy. */
-  proxies: z.array(proxyUrl).optional(),
+  proxies: z
+    .preprocess((list) => (Array.isArray(list) ? list.filter((item) => item !== '') : list), z.array(proxyUrl))
+    .optional(),
   /** Hosts reached directly: exact names, `.suffix`/`*.suffix` domains, IPs, `*`. */
   no_proxy: z.array(z.string()).default([]),
   /** Go direct after every proxy failed to connect. Off by default: restricted networks usually forbid it. */

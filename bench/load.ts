@@ -15,7 +15,13 @@ export interface LoadRun {
 
 /** The client side for open-loop runs: keep-alive pools with room for every concurrent request. */
 export function createClient(): Agent {
-  return new Agent({ connections: 2048, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 15_000, bodyTimeout: 15_000 });
+  return new Agent({
+    connections: 2048,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
+  });
 }
 
 /** One POST to the chat path, body read to the end; resolves to the latency in ms, or throws. */
@@ -44,7 +50,13 @@ function recorder(): { run: LoadRun; track(p: Promise<number>): Promise<void> } 
 }
 
 /** `count` requests with `concurrency` in flight (JIT and connection-pool warm-up). */
-export async function warmUp(client: Agent, origin: string, body: string, count: number, concurrency = 8): Promise<LoadRun> {
+export async function warmUp(
+  client: Agent,
+  origin: string,
+  body: string,
+  count: number,
+  concurrency = 8,
+): Promise<LoadRun> {
   const { run, track } = recorder();
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -58,7 +70,13 @@ export async function warmUp(client: Agent, origin: string, body: string, count:
  * Open-loop load: sends at a fixed rate whatever the responses do (no coordinated omission from waiting on slow
  * responses). Latency is measured from the moment each request is handed to undici.
  */
-export async function fixedRate(client: Agent, origin: string, body: string, rps: number, seconds: number): Promise<LoadRun> {
+export async function fixedRate(
+  client: Agent,
+  origin: string,
+  body: string,
+  rps: number,
+  seconds: number,
+): Promise<LoadRun> {
   const { run, track } = recorder();
   const total = Math.round(rps * seconds);
   const interval = 1000 / rps;
@@ -80,13 +98,22 @@ export function maxThroughput(origin: string, body: string, connections: number,
   const run: LoadRun = { ok: 0, errors: 0, seconds, latencies: [] };
   return new Promise<LoadRun>((resolve, reject) => {
     const instance = autocannon(
-      { url: `${origin}${CHAT_PATH}`, method: 'POST', headers: HEADERS, body, connections, duration: seconds, timeout: 10 },
+      {
+        url: `${origin}${CHAT_PATH}`,
+        method: 'POST',
+        headers: HEADERS,
+        body,
+        connections,
+        duration: seconds,
+        timeout: 10,
+      },
       (err: unknown, result) => {
-        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        if (err) return reject(err instanceof Error ? err : new Error('autocannon failed', { cause: err }));
         run.ok = result['2xx'];
         run.errors = result.errors + result.non2xx;
         run.seconds = result.duration;
-        if (run.errors > 0) run.firstError = `${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx`;
+        if (run.errors > 0)
+          run.firstError = `${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx`;
         resolve(run);
       },
     );

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { CHAT_PATH, HEADERS, chatBody } from './payloads';
@@ -23,7 +24,13 @@ export interface MemoryResult {
 }
 
 /** One long stream, read to the end; resolves to its duration in ms. */
-async function oneStream(client: Agent, url: string, body: string, signal: AbortSignal, open: (delta: number) => void): Promise<number> {
+async function oneStream(
+  client: Agent,
+  url: string,
+  body: string,
+  signal: AbortSignal,
+  open: (delta: number) => void,
+): Promise<number> {
   const started = performance.now();
   const res = await request(url, { method: 'POST', headers: HEADERS, body, dispatcher: client, signal });
   if (res.statusCode !== 200) {
@@ -44,8 +51,14 @@ async function oneStream(client: Agent, url: string, body: string, signal: Abort
 /** 4: holds SETTINGS.memory.streams ~10 s streams open through the gateway and samples its RSS meanwhile. */
 export async function memoryPhase(origin: string, pid: number, models: readonly string[]): Promise<MemoryResult> {
   const m = SETTINGS.memory;
-  const client = new Agent({ connections: m.streams + 100, pipelining: 1, headersTimeout: m.timeoutMs, bodyTimeout: m.timeoutMs });
+  const client = new Agent({
+    connections: m.streams + 100,
+    pipelining: 1,
+    headersTimeout: m.timeoutMs,
+    bodyTimeout: m.timeoutMs,
+  });
   const signal = AbortSignal.timeout(m.timeoutMs);
+  setMaxListeners(m.streams + 10, signal); // one listener per stream is expected, not a leak
   const rssBeforeMb = rssMb(pid);
   const samples: MemoryResult['samples'] = [];
   let open = 0;
@@ -55,7 +68,8 @@ export async function memoryPhase(origin: string, pid: number, models: readonly 
     maxOpen = Math.max(maxOpen, open);
   };
   const t0 = performance.now();
-  const sample = (): void => void samples.push({ s: round((performance.now() - t0) / 1000, 1), rssMb: round(rssMb(pid), 1), open });
+  const sample = (): void =>
+    void samples.push({ s: round((performance.now() - t0) / 1000, 1), rssMb: round(rssMb(pid), 1), open });
   const sampler = setInterval(sample, m.sampleEveryMs);
 
   // Settled at once, so a stream failing while others are still being opened is not an unhandled rejection.

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, request } from 'undici';
 
 /**
  * Child-process entry: the floor for a Node gateway. A node:http server that buffers the request body, forwards it
@@ -14,7 +14,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'ho
 
 function forwardHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   return out;
 }
 
@@ -22,7 +23,7 @@ async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const upstreamRes = await request(`${upstream}${req.url ?? '/'}`, {
-    method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+    method: req.method ?? 'GET',
     headers: forwardHeaders(req.headers),
     body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
     dispatcher: agent,

@@ -20,5 +20,11 @@ const MESSAGES = [
 
 /** A small, realistic chat completion request (~450 bytes). */
 export function chatBody(model: string, stream = false): string {
-  return JSON.stringify({ model, messages: MESSAGES, temperature: 0.2, max_tokens: 128, ...(stream ? { stream } : {}) });
+  return JSON.stringify({
+    model,
+    messages: MESSAGES,
+    temperature: 0.2,
+    max_tokens: 128,
+    ...(stream ? { stream } : {}),
+  });
 }

@@ -60,7 +60,7 @@ export async function warmUpAll(client: Agent, origins: Origins): Promise<number
     for (const [body, count] of [
       [chatBody('fast'), SETTINGS.warmupRequests],
       [chatBody('fast', true), SETTINGS.warmupRequests],
-      [chatBody('stream-slow', true), 100],
+      [chatBody('stream-slow', true), SETTINGS.warmupRequests / 4],
     ] as const) {
       const run = await warmUp(client, origins[target], body, count);
       errors += run.errors;
@@ -86,7 +86,9 @@ export function throughputPhase(origins: Origins): Promise<PhaseResult> {
 /** 3: streaming, both the one-write `fast` stream and the 24-event `stream-slow` one; latency is to the stream's end. */
 export async function streamingPhases(origins: Origins): Promise<{ fast: PhaseResult; slow: PhaseResult }> {
   const f = SETTINGS.streamFast;
-  const fast = await interleaved('stream fast', (t) => maxThroughput(origins[t], chatBody('fast', true), f.connections, f.seconds));
+  const fast = await interleaved('stream fast', (t) =>
+    maxThroughput(origins[t], chatBody('fast', true), f.connections, f.seconds),
+  );
   const s = SETTINGS.streamSlow;
   const slow = await interleaved('stream slow', (t) =>
     maxThroughput(origins[t], chatBody('stream-slow', true), s.connections, s.seconds),

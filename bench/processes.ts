@@ -54,7 +54,7 @@ export function spawnNode(options: SpawnOptions): Promise<Child> {
   };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));
-  child.stderr!.on('data', remember);
+  child.stderr.on('data', remember);
 
   return new Promise<Child>((resolve, reject) => {
     let buffered = '';
@@ -68,15 +68,15 @@ export function spawnNode(options: SpawnOptions): Promise<Child> {
     const early = (code: number | null, signal: string | null): void =>
       fail(new Error(`exited early (code ${code}, signal ${signal})`));
     child.once('exit', early);
-    child.stdout!.on('data', function onData(chunk: Buffer) {
+    child.stdout.on('data', function onData(chunk: Buffer) {
       remember(chunk);
       buffered += chunk.toString('utf8');
       const match = options.readyLine.exec(buffered);
       if (!match) return;
       clearTimeout(timer);
       child.off('exit', early);
-      child.stdout!.off('data', onData);
-      child.stdout!.on('data', remember);
+      child.stdout.off('data', onData);
+      child.stdout.on('data', remember);
       resolve({
         name: options.name,
         pid: child.pid!,

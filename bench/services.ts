@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -35,6 +35,14 @@ function gatewayConfig(mainPort: number, longPort: number, longModels: string[])
   return stringify({ server: { log_level: 'warn', host: '127.0.0.1' }, providers, models });
 }
 
+/** The compiled CLI: `dist/apps/cli/src/main.js` with today's tsconfig (rootDir `.`), `dist/apps/cli/main.js` if flattened. */
+function cliEntry(): string {
+  const candidates = ['main.js', path.join('src', 'main.js')].map((f) => path.join(__dirname, '..', 'apps', 'cli', f));
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) throw new Error(`gateway CLI not built: none of ${candidates.join(', ')}`);
+  return found;
+}
+
 /** Starts the fake provider, the pass-through proxy and the gateway (`lessllm server`) as child processes. */
 export async function startServices(cpuProfDir?: string): Promise<Services> {
   const here = __dirname;
@@ -67,7 +75,7 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
     writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels));
     const gateway = await spawnNode({
       name: 'gateway',
-      args: [path.join(here, '..', 'apps', 'cli', 'main.js'), 'server', '--port', '0', '--config', configFile],
+      args: [cliEntry(), 'server', '--port', '0', '--config', configFile],
       nodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
       readyLine: /LessLLM gateway on (http:\/\/[\d.]+:\d+)/,
     });

@@ -1,7 +1,8 @@
 /** Every knob of the benchmark in one place. Durations are per round; each phase runs ROUNDS rounds per target. */
 export const SETTINGS = {
   rounds: 2,
-  warmupRequests: 400,
+  /** Per target and request kind (non-streaming, `fast` stream); `stream-slow` gets a quarter. */
+  warmupRequests: 1000,
   fixedRate: { rps: 500, seconds: 5 },
   throughput: { connections: 50, seconds: 5 },
   /** `fast` with `stream: true`: the whole SSE body in one write; measures the streaming path's CPU cost. */

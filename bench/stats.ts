@@ -10,7 +10,8 @@ export interface LatencyStats {
 /** Nearest-rank percentiles of latencies in ms, rounded to the microsecond. */
 export function summarise(latencies: readonly number[]): LatencyStats {
   const sorted = Float64Array.from(latencies).sort();
-  const at = (q: number): number => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]) : NaN);
+  const at = (q: number): number =>
+    sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]) : NaN;
   const sum = sorted.reduce((a, b) => a + b, 0);
   return {
     count: sorted.length,

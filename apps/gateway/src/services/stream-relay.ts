@@ -55,9 +55,10 @@ export function upstreamStreamError(wireFormat: ApiFormat, event: SseEvent): { t
     const parsed = JSON.parse(event.data) as { type?: string; error?: { type?: unknown; message?: unknown } };
     if (!parsed.error || (wireFormat === 'anthropic' && parsed.type !== 'error' && event.event !== 'error'))
       return null;
+    const { type, message } = parsed.error;
     return {
-      type: String(parsed.error.type ?? 'api_error'),
-      message: String(parsed.error.message ?? 'upstream error'),
+      type: typeof type === 'string' ? type : 'api_error',
+      message: typeof message === 'string' ? message : 'upstream error',
     };
   } catch {
     return null;

@@ -17,12 +17,12 @@ export class UpstreamEventReader {
   /** The events completed by the next chunk (possibly none), or null once the body has ended. */
   async next(): Promise<SseEvent[] | null> {
     if (this.finished) return null;
-    const { value, done } = await this.chunks.next();
-    if (done) {
+    const result: IteratorResult<Uint8Array | string> = await this.chunks.next();
+    if (result.done) {
       this.finished = true;
       return this.parser.end();
     }
-    return this.parser.push(value);
+    return this.parser.push(result.value);
   }
 
   /** Reads until at least one event is complete; returns them (empty when the body ended without any). */

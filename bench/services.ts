@@ -12,6 +12,8 @@ export interface Services {
   passthrough: string;
   gateway: string;
   gatewayPid: number;
+  /** Every child's pid (fake provider, pass-through, gateway). */
+  pids: number[];
   /** Gateway model names for ~10 s streams, one per provider entry. */
   longModels: string[];
   stop(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
       passthrough: `http://127.0.0.1:${(JSON.parse(passthrough.ready[1]) as { port: number }).port}`,
       gateway: gateway.ready[1],
       gatewayPid: gateway.pid,
+      pids: children.map((c) => c.pid),
       longModels,
       stop,
     };

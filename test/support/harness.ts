@@ -9,6 +9,8 @@ export type FakeAnthropic = Awaited<ReturnType<typeof startFakeAnthropic>>;
 
 export interface Harness {
   gateway: RunningGateway;
+  /** Every JSON log line the gateway wrote (level debug and up). */
+  logs: string[];
   openai: FakeOpenAI;
   anthropic: FakeAnthropic;
   /** Every CallEvent published so far. */
@@ -28,7 +30,9 @@ export async function startHarness(
   const anthropic = await startFakeAnthropic();
   const raw = adjust({ openai, anthropic });
   const loaded: LoadedConfig = parseConfig(raw, {}, true, 'test');
-  const gateway = await startGateway({ config: loaded, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) });
+  const logs: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
+  const gateway = await startGateway({ config: loaded, port: 0, host: '127.0.0.1', logger });
   const events: CallEvent[] = [];
   const waiters = new Map<string, (event: CallEvent) => void>();
   gateway.bus.subscribe((event) => {
@@ -37,6 +41,7 @@ export async function startHarness(
   });
   return {
     gateway,
+    logs,
     openai,
     anthropic,
     events,

@@ -7,8 +7,6 @@ import type { EgressRoute } from './egress-route';
 export interface EgressDispatchersOptions {
   /** TLS options for upstreams and https:// proxies (e.g. `ca` for a private CA). */
   tls?: tls.ConnectionOptions;
-  /** Most connections per origin; LLM streams hold one each for minutes, so this is generous. */
-  connections?: number;
 }
 
 interface Entry {
@@ -22,8 +20,13 @@ export class EgressDispatchers {
 
   constructor(private readonly options: EgressDispatchersOptions = {}) {}
 
-  get(key: string, route: EgressRoute, timeouts: TimeoutsConfig): Dispatcher {
+  /**
+   * The pool for `key`. `maxConnections` caps connections per origin (undefined = no cap): every in-flight
+   * HTTP/1.1 stream holds one, so a cap is also a cap on concurrent streams to that provider.
+   */
+  get(key: string, route: EgressRoute, timeouts: TimeoutsConfig, maxConnections?: number): Dispatcher {
     const signature = JSON.stringify([
+      maxConnections ?? null,
       route.proxies,
       route.allowDirect,
       timeouts.connect_ms,
@@ -41,7 +44,7 @@ export class EgressDispatchers {
       headersTimeout: timeouts.headers_ms,
       bodyTimeout: timeouts.idle_ms,
       keepAliveTimeout: 30_000,
-      connections: this.options.connections ?? 256,
+      connections: maxConnections ?? null,
       pipelining: 1,
     });
     this.agents.set(key, { signature, agent });

@@ -32,7 +32,7 @@ export function startEventStream(res: ServerResponse, headers: HeaderMap): void 
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.flushHeaders();
+  // No flushHeaders(): we only start once the first events are in hand, and Node sends the head with them.
 }
 
 /** Writes and waits for the socket to drain when its buffer is full, so slow callers cannot grow our memory. */

@@ -66,7 +66,7 @@ export class UpstreamClientService implements OnApplicationShutdown {
     const proxy = target.provider.proxy === undefined ? this.loaded.config.proxy : target.provider.proxy;
     const route = resolveEgressRoute(proxy, url);
     const poolKey = `${target.providerName}|${url.origin}`;
-    const dispatcher = this.dispatchers.get(poolKey, route, this.timeoutsFor(target));
+    const dispatcher = this.dispatchers.get(poolKey, route, this.timeoutsFor(target), target.provider.max_connections);
     const base = { providerName: target.providerName, wireFormat: target.adapter.wireFormat };
     try {
       const res = await connectionTimingStore.run(timing, () =>

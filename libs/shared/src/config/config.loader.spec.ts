@@ -139,3 +139,11 @@ describe('example config', () => {
     expect(Object.keys(config.models)).toEqual(['gpt-4', 'claude']);
   });
 });
+
+describe('shipped deployment config', () => {
+  it('deploy/k8s/lessllm.yaml loads with its secrets set', () => {
+    const env = { OPENAI_API_KEY: 'a', ANTHROPIC_API_KEY: 'b', LESSLLM_ADMIN_KEY: '12345678', TEAM_A_KEY: '12345678' };
+    const { config } = loadConfig(join(__dirname, '../../../../deploy/k8s/lessllm.yaml'), env);
+    expect(config.models.claude.fallbacks).toEqual(['gpt-4o']);
+  });
+});

@@ -74,6 +74,8 @@ export const providerSchema = z.strictObject({
   proxy: z.union([proxySchema, z.literal(false)]).optional(),
   timeouts: timeoutsSchema.partial().optional(),
   retry: retrySchema.partial().optional(),
+  /** Cap on connections to this provider per gateway process (each in-flight stream holds one). Default: no cap. */
+  max_connections: z.number().int().positive().optional(),
   /** Extra headers sent upstream (e.g. OpenRouter's HTTP-Referer). */
   headers: z.record(z.string(), z.string()).default({}),
   /** Ask an OpenAI-format upstream for usage in streams (stream_options.include_usage). Turn off for servers that reject it. */

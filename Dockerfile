@@ -1,0 +1,18 @@
+# One image for every LessLLM service: `lessllm gateway|router|analyzer|server`.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 8000
+ENTRYPOINT ["node", "dist/apps/cli/src/main.js"]
+CMD ["gateway"]

@@ -1,0 +1,175 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import type { MemoryResult } from './memory';
+import { type PhaseResult, TARGETS } from './phases';
+import { SETTINGS } from './settings';
+import { round } from './stats';
+
+export interface Goal {
+  goal: string;
+  measured: number;
+  unit: string;
+  target: string;
+  pass: boolean;
+  /** How far from the target, when missed (e.g. "+0.42 ms", "-18%"). */
+  missBy?: string;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  seconds: number;
+  machine: { node: string; cpus: number };
+  settings: typeof SETTINGS;
+  warmupErrors: number;
+  /** Average cores used by processes other than the benchmark's, per phase. */
+  foreignCpu: Record<string, number>;
+  latency: PhaseResult;
+  throughput: PhaseResult;
+  streaming: { fast: PhaseResult; slow: PhaseResult };
+  memory: MemoryResult;
+  added: { gateway: { p50: number; p99: number }; passthrough: { p50: number; p99: number } };
+  goals: Goal[];
+  /** Errors in every phase, warm-up included; anything but 0 fails the benchmark. */
+  totalErrors: number;
+}
+
+const fmt = (n: number, digits = 3): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function phaseTable(
+  phase: PhaseResult,
+  extra?: (t: (typeof TARGETS)[number]) => string[],
+  extraHead: string[] = [],
+): string {
+  const head = ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'ok', 'errors', ...extraHead];
+  const rows = TARGETS.map((t) => {
+    const r = phase[t];
+    const l = r.latency;
+    return [
+      t,
+      fmt(r.rps, 0),
+      fmt(l.p50),
+      fmt(l.p90),
+      fmt(l.p99),
+      fmt(l.max, 1),
+      String(r.ok),
+      String(r.errors),
+      ...(extra?.(t) ?? []),
+    ];
+  });
+  return table(head, rows);
+}
+
+const ratio = (phase: PhaseResult): string => fmt(phase.gateway.rps / phase.passthrough.rps, 2);
+
+/** Turns the measurements into goals with PASS/MISS. */
+export function goals(latency: PhaseResult, throughput: PhaseResult, memory: MemoryResult): Goal[] {
+  const t = SETTINGS.targets;
+  const addedP50 = round(latency.gateway.latency.p50 - latency.direct.latency.p50);
+  const addedP99 = round(latency.gateway.latency.p99 - latency.direct.latency.p99);
+  const tputRatio = round(throughput.gateway.rps / throughput.passthrough.rps, 3);
+  const below = (goal: string, measured: number, unit: string, limit: number): Goal => ({
+    goal,
+    measured,
+    unit,
+    target: `< ${limit} ${unit}`,
+    pass: measured < limit,
+    missBy:
+      measured < limit ? undefined : `+${fmt(measured - limit, 2)} ${unit} (${fmt(measured / limit, 2)}x the limit)`,
+  });
+  return [
+    below(`added p50 latency at ${SETTINGS.fixedRate.rps} req/s`, addedP50, 'ms', t.addedP50Ms),
+    below(`added p99 latency at ${SETTINGS.fixedRate.rps} req/s`, addedP99, 'ms', t.addedP99Ms),
+    {
+      goal: 'throughput gateway / pass-through',
+      measured: tputRatio,
+      unit: 'x',
+      target: `>= ${t.throughputRatio} x`,
+      pass: tputRatio >= t.throughputRatio,
+      missBy:
+        tputRatio >= t.throughputRatio ? undefined : `${fmt((tputRatio / t.throughputRatio - 1) * 100, 0)}% below`,
+    },
+    below(`peak RSS with ${memory.streams} streams`, memory.rssPeakMb, 'MB', t.rssMb),
+  ];
+}
+
+const FOREIGN_CPU_WARN_CORES = 0.2;
+
+/** Other processes' CPU per phase, with a warning when they took a noticeable share of the machine. */
+function noise(foreign: Record<string, number>): string {
+  const worst = Math.max(0, ...Object.values(foreign));
+  const list = Object.entries(foreign)
+    .map(([phase, cores]) => `${phase} ${fmt(cores, 2)}`)
+    .join(', ');
+  const warning =
+    worst > FOREIGN_CPU_WARN_CORES
+      ? `\nWARNING: other processes used up to ${fmt(worst, 2)} cores during a phase; absolute numbers and p99s are skewed, rerun on an idle machine.`
+      : '';
+  return `CPU used by other processes (cores, average per phase): ${list}${warning}`;
+}
+
+/** The human-readable report. */
+export function render(r: BenchResults): string {
+  const lat = r.latency;
+  const addedCols = (t: (typeof TARGETS)[number]): string[] =>
+    t === 'direct'
+      ? ['-', '-']
+      : [fmt(lat[t].latency.p50 - lat.direct.latency.p50), fmt(lat[t].latency.p99 - lat.direct.latency.p99)];
+  const vsPass = (p: PhaseResult) => (t: (typeof TARGETS)[number]) => [fmt(p[t].rps / p.passthrough.rps, 2)];
+  const m = r.memory;
+  const s = SETTINGS;
+  return [
+    `LessLLM gateway benchmark - node ${r.machine.node}, ${r.machine.cpus} CPUs, ${s.rounds} interleaved rounds per target, ${fmt(r.seconds, 0)} s`,
+    '',
+    `1. Non-streaming \`fast\`, fixed ${s.fixedRate.rps} req/s, ${s.fixedRate.seconds} s x ${s.rounds} per target (open loop)`,
+    phaseTable(lat, addedCols, ['added p50', 'added p99']),
+    '',
+    `2. Non-streaming \`fast\`, max throughput, ${s.throughput.connections} connections, ${s.throughput.seconds} s x ${s.rounds} (autocannon)`,
+    phaseTable(r.throughput, vsPass(r.throughput), ['vs pass-through']),
+    `   gateway / pass-through = ${ratio(r.throughput)}`,
+    '',
+    `3a. Streaming \`fast\` (whole SSE body at once), ${s.streamFast.connections} connections, latency to end of stream`,
+    phaseTable(r.streaming.fast, vsPass(r.streaming.fast), ['vs pass-through']),
+    `3b. Streaming \`stream-slow\` (24 events, ${s.fake.mainChunkDelayMs} ms apart), ${s.streamSlow.connections} connections`,
+    phaseTable(r.streaming.slow, vsPass(r.streaming.slow), ['vs pass-through']),
+    '',
+    `4. Memory: ${m.streams} concurrent ~10 s streams through the gateway (spread over ${s.memory.providers} provider entries)`,
+    `   completed ${m.completed}/${m.streams}, most open at once ${m.maxOpen}, stream duration p50 ${fmt(m.streamSeconds.p50, 2)} s,` +
+      ` max ${fmt(m.streamSeconds.max, 2)} s${m.firstError ? `, first failure: ${m.firstError}` : ''}`,
+    `   gateway RSS: before ${fmt(m.rssBeforeMb, 1)} MB, plateau (all open) ${fmt(m.rssPlateauMb, 1)} MB, peak ${fmt(m.rssPeakMb, 1)} MB`,
+    '',
+    'Goals',
+    table(
+      ['goal', 'measured', 'target', 'result'],
+      r.goals.map((g) => [
+        g.goal,
+        `${fmt(g.measured, g.unit === 'MB' ? 1 : 3)} ${g.unit}`,
+        g.target,
+        g.pass ? 'PASS' : `MISS ${g.missBy}`,
+      ]),
+    ),
+    '',
+    `Errors (non-2xx, transport, timeouts, unfinished streams), all phases: ${r.totalErrors}${r.warmupErrors ? ` (warm-up: ${r.warmupErrors})` : ''}`,
+    noise(r.foreignCpu),
+  ].join('\n');
+}
+
+/** Writes bench/results/latest.json (next to the sources, whatever the working directory), formatted as `npm run lint` wants. */
+export async function writeJson(r: BenchResults): Promise<string> {
+  const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'latest.json');
+  const options = await resolveConfig(file);
+  writeFileSync(file, await format(JSON.stringify(r), { ...options, filepath: file }));
+  return file;
+}

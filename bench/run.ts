@@ -1,0 +1,92 @@
+import { availableParallelism } from 'node:os';
+import { CpuMeter } from './cpu-meter';
+import { createClient } from './load';
+import { memoryPhase } from './memory';
+import { latencyPhase, type Origins, type PhaseResult, streamingPhases, throughputPhase, warmUpAll } from './phases';
+import { rssMb } from './processes';
+import { type BenchResults, goals, render, writeJson } from './report';
+import { startServices } from './services';
+import { SETTINGS } from './settings';
+
+/**
+ * `npm run bench`: fake provider, pass-through proxy and gateway each in a child process; this process only generates
+ * load. Goals are reported, not asserted: the exit code is non-zero only when the benchmark itself failed (errors,
+ * timeouts, unfinished streams, a child that did not start). Set BENCH_CPU_PROF=DIR to CPU-profile the gateway.
+ */
+async function main(): Promise<number> {
+  const started = performance.now();
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  log('bench: starting fake provider, pass-through and gateway');
+  const services = await startServices(process.env.BENCH_CPU_PROF);
+  const client = createClient();
+  try {
+    const origins: Origins = { direct: services.direct, passthrough: services.passthrough, gateway: services.gateway };
+    log(
+      `bench: direct ${origins.direct}, pass-through ${origins.passthrough}, gateway ${origins.gateway} (pid ${services.gatewayPid}, RSS ${rssMb(services.gatewayPid).toFixed(1)} MB)`,
+    );
+    const meter = new CpuMeter([process.pid, ...services.pids]);
+    const foreignCpu: Record<string, number> = {};
+    const measured = async <T>(name: string, phase: () => Promise<T>): Promise<T> => {
+      const start = meter.snapshot();
+      const result = await phase();
+      foreignCpu[name] = meter.foreignCores(start);
+      return result;
+    };
+    const warmupErrors = await warmUpAll(client, origins);
+    const latency = await measured('latency', () => latencyPhase(client, origins));
+    const throughput = await measured('throughput', () => throughputPhase(origins));
+    const streaming = await measured('streaming', () => streamingPhases(origins));
+    log(`  memory: opening ${SETTINGS.memory.streams} streams`);
+    const memory = await measured('memory', () =>
+      memoryPhase(services.gateway, services.gatewayPid, services.longModels),
+    );
+
+    const phases: PhaseResult[] = [latency, throughput, streaming.fast, streaming.slow];
+    const totalErrors =
+      warmupErrors +
+      memory.failed +
+      phases.reduce((n, p) => n + p.direct.errors + p.passthrough.errors + p.gateway.errors, 0);
+    const added = (t: 'gateway' | 'passthrough') => ({
+      p50: +(latency[t].latency.p50 - latency.direct.latency.p50).toFixed(3),
+      p99: +(latency[t].latency.p99 - latency.direct.latency.p99).toFixed(3),
+    });
+    const results: BenchResults = {
+      startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
+      seconds: Math.round((performance.now() - started) / 1000),
+      machine: { node: process.version, cpus: availableParallelism() },
+      settings: SETTINGS,
+      warmupErrors,
+      foreignCpu,
+      latency,
+      throughput,
+      streaming,
+      memory,
+      added: { gateway: added('gateway'), passthrough: added('passthrough') },
+      goals: goals(latency, throughput, memory),
+      totalErrors,
+    };
+    process.stdout.write(`\n${render(results)}\n`);
+    process.stdout.write(`\nResults written to ${await writeJson(results)}\n`);
+    for (const p of phases) {
+      for (const [target, r] of Object.entries(p)) if (r.firstError) log(`bench: ${target}: ${r.firstError}`);
+    }
+    return totalErrors === 0 ? 0 : 1;
+  } finally {
+    await client.close();
+    await services.stop();
+  }
+}
+
+// Every phase is bounded; this only guards against a hang nobody foresaw (children die with this process).
+setTimeout(() => {
+  process.stderr.write('bench: still running after 6 minutes, giving up\n');
+  process.exit(1);
+}, 360_000).unref();
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -3,7 +3,14 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { standardConfig, startHarness, type Harness } from '../support/harness';
 
-const SECRETS = ['sk-fake-openai', 'sk-ant-fake', 'team-a-key-123', 'team-b-key-456', 'admin-key-123456', 'wrong-caller-key-999'];
+const SECRETS = [
+  'sk-fake-openai',
+  'sk-ant-fake',
+  'team-a-key-123',
+  'team-b-key-456',
+  'admin-key-123456',
+  'wrong-caller-key-999',
+];
 let h: Harness;
 
 beforeAll(async () => {
@@ -20,10 +27,14 @@ describe('secrets stay secret', () => {
     const keep = (e: unknown) => void bodies.push(JSON.stringify((e as { error?: unknown }).error ?? String(e)));
     await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'ok' }] });
     await anthropic.messages.create({ model: 'claude', max_tokens: 5, messages: [{ role: 'user', content: 'ok' }] });
-    await openai.chat.completions.create({ model: 'bad-request', messages: [{ role: 'user', content: 'x' }] }).catch(keep);
+    await openai.chat.completions
+      .create({ model: 'bad-request', messages: [{ role: 'user', content: 'x' }] })
+      .catch(keep);
     await openai.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }).catch(keep);
     await stranger.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch(keep);
-    await anthropic.messages.create({ model: 'claude-overloaded', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch(keep);
+    await anthropic.messages
+      .create({ model: 'claude-overloaded', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })
+      .catch(keep);
     await new Promise((r) => setTimeout(r, 20));
     expect(h.events.length).toBeGreaterThanOrEqual(5);
     expect(h.logs.length).toBeGreaterThan(0);

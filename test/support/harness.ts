@@ -2,7 +2,7 @@ import type { CallEvent, LessLLMConfig, LoadedConfig } from '@lessllm/shared';
 import { parseConfig } from '@lessllm/shared';
 import pino from 'pino';
 import { startGateway, type RunningGateway } from '../../apps/gateway/src/bootstrap';
-import { startFakeAnthropic, startFakeOpenAI } from '../fakes';
+import { BEHAVIOURS, startFakeAnthropic, startFakeOpenAI } from '../fakes';
 
 export type FakeOpenAI = Awaited<ReturnType<typeof startFakeOpenAI>>;
 export type FakeAnthropic = Awaited<ReturnType<typeof startFakeAnthropic>>;
@@ -78,22 +78,7 @@ export function standardConfig(
         type: 'openai',
         base_url: `${fakes.openai.url}/v1`,
         api_key: 'sk-fake-openai',
-        models: [
-          'gpt-4o-mini',
-          'fast',
-          'rate-limited',
-          'overloaded',
-          'quota',
-          'bad-request',
-          'slow-first-byte',
-          'hang',
-          'stream-odd-splits',
-          'stream-keepalive',
-          'stream-error-midway',
-          'stream-slow',
-          'stream-first-error',
-          'text-embedding-3-small',
-        ],
+        models: ['gpt-4o-mini', 'text-embedding-3-small', ...BEHAVIOURS],
       },
       anthropic: {
         type: 'anthropic',

@@ -4,3 +4,4 @@ export * from './events';
 export * from './logging';
 export * from './providers';
 export * from './wire';
+export * from './store';

@@ -1,0 +1,56 @@
+/**
+ * One row of `api_calls`, as written to ClickHouse. `actual_*` = what the provider reported (null when it
+ * reported nothing); `estimated_*` = what LessLLM measured or computed. Timestamps are UTC strings
+ * 'YYYY-MM-DD hh:mm:ss.SSS' (ClickHouse DateTime64(3, 'UTC') text form).
+ */
+export interface ApiCallRow {
+  request_id: string;
+  timestamp: string;
+  model: string;
+  requested_model: string;
+  provider: string;
+  provider_type: string;
+  endpoint: string;
+  caller_format: string;
+  tenant: string;
+  user_id: string;
+  is_streaming: boolean;
+  /** success | error | aborted */
+  status: string;
+  http_status: number;
+  error_type: string | null;
+  error_message: string | null;
+
+  actual_prompt_tokens: number | null;
+  actual_completion_tokens: number | null;
+  actual_total_tokens: number | null;
+  actual_cached_tokens: number | null;
+  actual_cache_creation_tokens: number | null;
+  actual_reasoning_tokens: number | null;
+  actual_cache_hit_rate: number | null;
+
+  estimated_prompt_tokens: number;
+  estimated_completion_tokens: number;
+  estimated_cost_usd: number | null;
+  estimated_cached_tokens: number;
+  estimated_cache_hit_rate: number;
+  estimated_ttft_ms: number | null;
+  estimated_tpot_ms: number | null;
+  total_latency_ms: number;
+
+  upstream_headers_ms: number | null;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  proxy_ms: number | null;
+  tls_ms: number | null;
+  connection_reused: boolean;
+  egress: string;
+  attempts: number;
+  output_chunks: number;
+  /** Where the cost's token counts came from: 'provider' (actual usage) or 'estimated' (tokenizer). */
+  usage_source: string;
+  /** The price table version used for estimated_cost_usd ('' when the model is unknown). */
+  price_version: string;
+  request_json: string;
+  response_json: string;
+}

@@ -1,0 +1,2 @@
+export * from './api-call-row';
+export * from './call-store.port';

@@ -8,7 +8,10 @@ export default defineConfig({
   resolve: {
     alias: {
       '@lessllm/shared': path.resolve(__dirname, 'libs/shared/src/index.ts'),
+      '@lessllm/messaging': path.resolve(__dirname, 'libs/messaging/src/index.ts'),
       '@lessllm/providers': path.resolve(__dirname, 'libs/providers/src/index.ts'),
+      '@lessllm/store': path.resolve(__dirname, 'libs/store/src/index.ts'),
+      '@lessllm/sdk': path.resolve(__dirname, 'libs/sdk/src/index.ts'),
     },
   },
   test: {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { runGateway, runServer } from './commands/serve';
+import { registerAnalyticsCommands } from './commands/analytics-commands';
+import { runAnalyzer, runGateway, runServer } from './commands/serve';
 
 function portOption(value: string): number {
   const port = Number(value);
@@ -14,35 +15,38 @@ const program = new Command()
   .description('LessLLM: an LLM API gateway (OpenAI- and Anthropic-compatible) with analytics, caching and routing')
   .version('0.1.0');
 
-program
-  .command('server')
-  .description('all-in-one: gateway with in-process events (embedded mode, no infrastructure needed)')
-  .option('-p, --port <port>', 'port to listen on (default: server.port from the config, else 8000)', portOption)
-  .option('-H, --host <host>', 'address to bind (default: server.host, else 0.0.0.0)')
-  .option('-c, --config <file>', 'lessllm.yaml (default: $LESSLLM_CONFIG; without one, environment variables alone)')
-  .action(runServer);
+const serviceOptions = (cmd: Command) =>
+  cmd
+    .option('-p, --port <port>', 'port to listen on (default: server.port from the config, else 8000)', portOption)
+    .option('-H, --host <host>', 'address to bind (default: server.host, else 0.0.0.0)')
+    .option('-c, --config <file>', 'lessllm.yaml (default: $LESSLLM_CONFIG; without one, environment variables alone)');
 
-program
-  .command('gateway')
-  .description('the gateway service alone (distributed mode)')
-  .option('-p, --port <port>', 'port to listen on', portOption)
-  .option('-H, --host <host>', 'address to bind')
-  .option('-c, --config <file>', 'lessllm.yaml')
-  .action(runGateway);
-
-for (const [name, issue] of [
-  ['router', 'the router service (classifier over NATS) is not built yet'],
-  ['analyzer', 'the analyzer service (JetStream consumer writing to ClickHouse) is not built yet'],
-] as const) {
+serviceOptions(
   program
-    .command(name)
-    .description(`${name} service (distributed mode)`)
-    .option('-c, --config <file>', 'lessllm.yaml')
-    .action(() => {
-      process.stderr.write(`lessllm ${name}: ${issue}; run \`lessllm server\` for the all-in-one gateway.\n`);
-      process.exit(2);
-    });
-}
+    .command('server')
+    .description('all-in-one: gateway + analyzer + analytics API (embedded chDB unless a ClickHouse URL is set)'),
+).action(runServer);
+serviceOptions(
+  program.command('gateway').description('the gateway service alone (events to NATS: events.nats_url)'),
+).action(runGateway);
+serviceOptions(
+  program
+    .command('analyzer')
+    .description('the analyzer service: JetStream consumer -> ClickHouse, analytics API (port 8001)'),
+).action(runAnalyzer);
+
+program
+  .command('router')
+  .description('router service (distributed mode)')
+  .option('-c, --config <file>', 'lessllm.yaml')
+  .action(() => {
+    process.stderr.write(
+      'lessllm router: the router service (classifier over NATS) is not built yet; run `lessllm server` for the all-in-one gateway.\n',
+    );
+    process.exit(2);
+  });
+
+registerAnalyticsCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,5 +1,6 @@
 import type { AppLogger, CallEventBus, LoadedConfig } from '@lessllm/shared';
 import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,8 @@ export interface StartGatewayOptions {
   /** Where call events go; default an in-process bus. */
   bus?: CallEventBus;
   logger?: AppLogger;
+  /** More Nest modules served by the same HTTP server (e.g. the analytics API in all-in-one mode). */
+  imports?: DynamicModule[];
 }
 
 export interface RunningGateway {
@@ -42,7 +45,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     keepAliveTimeout: 65_000,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ config: loaded, bus, logger }),
+    GatewayModule.forRoot({ config: loaded, bus, logger, imports: options.imports }),
     adapter,
     {
       logger: new NestPinoLogger(logger),

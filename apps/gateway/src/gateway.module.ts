@@ -21,6 +21,7 @@ export interface GatewayModuleOptions {
   config: GatewayConfig;
   bus: CallEventBus;
   logger: AppLogger;
+  imports?: DynamicModule[];
 }
 
 @Module({})
@@ -28,6 +29,7 @@ export class GatewayModule {
   static forRoot(options: GatewayModuleOptions): DynamicModule {
     return {
       module: GatewayModule,
+      imports: options.imports ?? [],
       controllers: [
         ChatCompletionsController,
         MessagesController,

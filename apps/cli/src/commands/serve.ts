@@ -1,5 +1,6 @@
-import { ConfigError, loadConfig } from '@lessllm/shared';
-import { startGateway } from '../../../gateway/src/bootstrap';
+import { ConfigError, loadConfig, type LoadedConfig } from '@lessllm/shared';
+import { startAnalyzer } from '../../../analyzer/src/start-analyzer';
+import { startServer } from '../../../server/src/start-server';
 
 export interface ServeOptions {
   port?: number;
@@ -7,10 +8,9 @@ export interface ServeOptions {
   config?: string;
 }
 
-async function serve(options: ServeOptions): Promise<void> {
-  let loaded;
+function loadOrExit(path: string | undefined): LoadedConfig {
   try {
-    loaded = loadConfig(options.config);
+    return loadConfig(path);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -18,22 +18,44 @@ async function serve(options: ServeOptions): Promise<void> {
     }
     throw err;
   }
-  const gateway = await startGateway({ config: loaded, port: options.port, host: options.host });
+}
+
+function stopOnSignals(stop: () => Promise<void>): void {
   const shutdown = () => {
-    gateway.stop().then(
+    stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+async function serve(role: 'server' | 'gateway', options: ServeOptions): Promise<void> {
+  const running = await startServer({
+    config: loadOrExit(options.config),
+    port: options.port,
+    host: options.host,
+    role,
+  });
+  stopOnSignals(running.stop);
+  const storeNote = running.store
+    ? `; call records: ${running.store.kind}, analytics API at ${running.url}/v1/analytics`
+    : '';
   process.stdout.write(
-    `LessLLM gateway on ${gateway.url}  (OpenAI SDK base URL: ${gateway.url}/v1, Anthropic SDK base URL: ${gateway.url})\n`,
+    `LessLLM ${role} on ${running.url}  (OpenAI SDK base URL: ${running.url}/v1, Anthropic SDK base URL: ${running.url})${storeNote}\n`,
   );
 }
 
-/** `lessllm server`: embedded mode, everything in one process. */
-export const runServer = (options: ServeOptions) => serve(options);
+/** `lessllm server`: everything in one process. */
+export const runServer = (options: ServeOptions) => serve('server', options);
 
-/** `lessllm gateway`: the gateway alone; event transport arrives with the NATS adapter. */
-export const runGateway = (options: ServeOptions) => serve(options);
+/** `lessllm gateway`: the gateway service alone. */
+export const runGateway = (options: ServeOptions) => serve('gateway', options);
+
+/** `lessllm analyzer`: the analyzer service. */
+export async function runAnalyzer(options: ServeOptions): Promise<void> {
+  const running = await startAnalyzer({ config: loadOrExit(options.config), port: options.port, host: options.host });
+  stopOnSignals(running.stop);
+  process.stdout.write(`LessLLM analyzer on ${running.url} (store: ${running.store.kind})\n`);
+}

@@ -64,6 +64,12 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Env): void {
   if (env.LESSLLM_PORT) server.port = Number(env.LESSLLM_PORT);
   if (env.LESSLLM_HOST) server.host = env.LESSLLM_HOST;
   if (env.LESSLLM_LOG_LEVEL) server.log_level = env.LESSLLM_LOG_LEVEL;
+  const section = (name: string) => ((raw[name] as Record<string, unknown> | undefined) ??= {});
+  if (env.LESSLLM_NATS_URL) section('events').nats_url = env.LESSLLM_NATS_URL;
+  if (env.LESSLLM_CLICKHOUSE_URL) section('storage').clickhouse_url = env.LESSLLM_CLICKHOUSE_URL;
+  if (env.LESSLLM_CLICKHOUSE_USER) section('storage').username = env.LESSLLM_CLICKHOUSE_USER;
+  if (env.LESSLLM_CLICKHOUSE_PASSWORD) section('storage').password = env.LESSLLM_CLICKHOUSE_PASSWORD;
+  if (env.LESSLLM_DATA_DIR) section('storage').data_dir = env.LESSLLM_DATA_DIR;
   if (env.LESSLLM_ADMIN_KEY) {
     const auth = ((raw.auth as Record<string, unknown> | undefined) ??= {});
     auth.admin_key = env.LESSLLM_ADMIN_KEY;

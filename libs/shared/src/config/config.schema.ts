@@ -115,6 +115,42 @@ export const serverSchema = z.strictObject({
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
+export const storageSchema = z.strictObject({
+  /** ClickHouse server (http://host:8123). Unset: the embedded chDB engine in `data_dir`. */
+  clickhouse_url: z.url({ message: 'must be a URL such as http://clickhouse:8123' }).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  database: z.string().default('default'),
+  /** Folder of the embedded engine (chDB locks it: one process at a time). */
+  data_dir: z.string().default('./.lessllm'),
+});
+export type StorageConfig = z.infer<typeof storageSchema>;
+
+export const eventsSchema = z.strictObject({
+  /** NATS with JetStream (nats://host:4222). Unset: events stay in-process (embedded mode). */
+  nats_url: z.string().optional(),
+  /** Events kept in memory while NATS is unreachable; the oldest are dropped (and counted) beyond it. */
+  buffer_limit: z.number().int().positive().default(10_000),
+});
+
+export const analyzerSchema = z.strictObject({
+  batch_size: z.number().int().positive().default(1000),
+  batch_max_wait_ms: z.number().int().positive().default(1000),
+  /** Prices for models missing from the built-in table (custom or self-hosted), USD per 1M tokens. */
+  prices: z
+    .record(
+      z.string(),
+      z.strictObject({
+        input: z.number().min(0),
+        output: z.number().min(0),
+        cached_input: z.number().min(0).optional(),
+        cache_write_5m: z.number().min(0).optional(),
+        cache_write_1h: z.number().min(0).optional(),
+      }),
+    )
+    .default({}),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   proxy: proxySchema.optional(),
@@ -123,5 +159,8 @@ export const configSchema = z.strictObject({
   providers: z.record(z.string(), providerSchema).default({}),
   models: z.record(z.string(), modelAliasSchema).default({}),
   auth: authSchema.optional(),
+  storage: storageSchema.default(storageSchema.parse({})),
+  events: eventsSchema.default(eventsSchema.parse({})),
+  analyzer: analyzerSchema.default(analyzerSchema.parse({})),
 });
 export type LessLLMConfig = z.infer<typeof configSchema>;

@@ -14,6 +14,7 @@ export type GatewayErrorKind =
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_protocol'
+  | 'store_unavailable'
   | 'internal';
 
 export interface ErrorKindInfo {
@@ -67,6 +68,8 @@ export function errorKindInfo(kind: GatewayErrorKind): ErrorKindInfo {
       return { status: 504, openaiType: 'timeout_error', anthropicType: 'timeout_error', logLevel: 'warn' };
     case 'upstream_protocol':
       return { status: 502, openaiType: 'upstream_error', anthropicType: 'api_error', logLevel: 'warn' };
+    case 'store_unavailable':
+      return { status: 503, openaiType: 'service_unavailable', anthropicType: 'api_error', logLevel: 'warn' };
     case 'internal':
       return { status: 500, openaiType: 'server_error', anthropicType: 'api_error', logLevel: 'error' };
   }

@@ -1,0 +1,59 @@
+import type { LoadedConfig } from '@lessllm/shared';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { checkAdmin } from './admin-auth';
+import { AnalyticsService } from './analytics.service';
+import { ANALYTICS_CONFIG } from './analytics.tokens';
+
+const CONTENT_TYPES = {
+  parquet: 'application/vnd.apache.parquet',
+  csv: 'text/csv; charset=utf-8',
+  jsonl: 'application/x-ndjson',
+};
+
+const list = (value: unknown): string[] | undefined =>
+  typeof value === 'string' && value !== ''
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : undefined;
+
+/** The analytics API: admin key only. */
+@Controller('v1/analytics')
+export class AnalyticsController {
+  constructor(
+    @Inject(ANALYTICS_CONFIG) private readonly loaded: LoadedConfig,
+    private readonly analytics: AnalyticsService,
+  ) {}
+
+  @Post('query')
+  @HttpCode(200)
+  query(@Req() req: FastifyRequest, @Body() body: { sql?: unknown; max_rows?: unknown } | undefined) {
+    checkAdmin(this.loaded.config.auth, req.headers);
+    return this.analytics.query(body?.sql, body?.max_rows);
+  }
+
+  @Get('usage')
+  usage(@Req() req: FastifyRequest, @Query('days') days?: string) {
+    checkAdmin(this.loaded.config.auth, req.headers);
+    return this.analytics.usage(days);
+  }
+
+  @Get('export')
+  export(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() q: Record<string, string | undefined>): void {
+    checkAdmin(this.loaded.config.auth, req.headers);
+    const { format, body } = this.analytics.exportCalls(q.format, {
+      since: q.since,
+      until: q.until,
+      models: list(q.model ?? q.models),
+      users: list(q.user ?? q.users),
+    });
+    void reply
+      .header('content-type', CONTENT_TYPES[format])
+      .header('content-disposition', `attachment; filename="api_calls.${format}"`)
+      .header('x-request-id', req.id)
+      .send(Readable.from(body));
+  }
+}

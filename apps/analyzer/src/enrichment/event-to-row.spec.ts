@@ -1,0 +1,352 @@
+import type { CallEvent } from '@lessllm/shared';
+import { findPrice, PRICE_TABLE_VERSION } from '@lessllm/shared';
+import { describe, expect, it, vi } from 'vitest';
+import { CachePredictor } from './cache-predictor';
+import type { EnrichmentDeps } from './event-to-row';
+import { createCallEnricher, formatTimestamp, toApiCallRow } from './event-to-row';
+import { TokenCounter } from './token-counter';
+
+const tokens = new TokenCounter();
+const START = Date.UTC(2026, 6, 24, 9, 30, 15, 123);
+
+function deps(over: Partial<EnrichmentDeps> = {}): EnrichmentDeps {
+  return { tokens, predictor: new CachePredictor(), prices: findPrice, ...over };
+}
+
+const openaiRequest = {
+  model: 'fast',
+  stream: true,
+  stream_options: { include_usage: true },
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Name three prime numbers.' },
+  ],
+};
+const openaiResponse = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1_785_000_000,
+  model: 'gpt-4o-2024-08-06',
+  choices: [{ index: 0, message: { role: 'assistant', content: '2, 3 and 5.' }, finish_reason: 'stop' }],
+};
+
+function streamEvent(over: Partial<CallEvent> = {}): CallEvent {
+  return {
+    version: 1,
+    request_id: 'req-stream',
+    timestamp: new Date(START).toISOString(),
+    endpoint: 'chat.completions',
+    caller_format: 'openai',
+    tenant: 'acme',
+    user_id: 'u-1',
+    requested_model: 'fast',
+    model: 'gpt-4o-2024-08-06',
+    provider: 'openai',
+    provider_type: 'openai',
+    is_streaming: true,
+    status: 'success',
+    http_status: 200,
+    error_type: null,
+    error_message: null,
+    request: openaiRequest,
+    response: openaiResponse,
+    usage: {
+      prompt_tokens: 2_000,
+      completion_tokens: 11,
+      total_tokens: 2_011,
+      cached_tokens: 1_024,
+      cache_creation_tokens: 0,
+      reasoning_tokens: 0,
+    },
+    usage_raw: { prompt_tokens: 2_000 },
+    output_chunks: 9,
+    timing: {
+      started_at_ms: START,
+      dns_ms: 1.5,
+      connect_ms: 10,
+      proxy_ms: null,
+      tls_ms: 20,
+      connection_reused: false,
+      upstream_headers_ms: 300,
+      first_token_ms: 350,
+      total_ms: 550,
+    },
+    attempts: [
+      { provider: 'openai', model: 'gpt-4o-2024-08-06', status: 429, error_type: 'rate_limit', duration_ms: 40 },
+      { provider: 'openai', model: 'gpt-4o-2024-08-06', status: 200, error_type: null, duration_ms: 500 },
+    ],
+    egress: 'socks5h://proxy:1080',
+    ...over,
+  };
+}
+
+const anthropicRequest = {
+  model: 'claude-sonnet-4-5-20250929',
+  max_tokens: 256,
+  system: 'You are helpful.',
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello!' }] }],
+};
+const anthropicResponse = {
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4-5-20250929',
+  content: [{ type: 'text', text: 'Hi! How can I help?' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 100, output_tokens: 200, cache_read_input_tokens: 10_000, cache_creation_input_tokens: 0 },
+};
+
+function nonStreamEvent(over: Partial<CallEvent> = {}): CallEvent {
+  return {
+    version: 1,
+    request_id: 'req-plain',
+    timestamp: '2026-07-24T09:30:15.123Z',
+    endpoint: 'messages',
+    caller_format: 'anthropic',
+    tenant: null,
+    user_id: null,
+    requested_model: 'claude',
+    model: 'claude-sonnet-4-5-20250929',
+    provider: 'anthropic',
+    provider_type: 'anthropic',
+    is_streaming: false,
+    status: 'success',
+    http_status: 200,
+    error_type: null,
+    error_message: null,
+    request: anthropicRequest,
+    response: anthropicResponse,
+    usage: {
+      prompt_tokens: 10_100,
+      completion_tokens: 200,
+      total_tokens: 10_300,
+      cached_tokens: 10_000,
+      cache_creation_tokens: 0,
+      reasoning_tokens: null,
+    },
+    usage_raw: anthropicResponse.usage,
+    output_chunks: 0,
+    timing: {
+      started_at_ms: START,
+      dns_ms: null,
+      connect_ms: null,
+      proxy_ms: null,
+      tls_ms: null,
+      connection_reused: true,
+      upstream_headers_ms: 1_900,
+      first_token_ms: null,
+      total_ms: 2_000,
+    },
+    attempts: [
+      { provider: 'anthropic', model: 'claude-sonnet-4-5-20250929', status: 200, error_type: null, duration_ms: 1_990 },
+    ],
+    egress: null,
+    ...over,
+  };
+}
+
+describe('toApiCallRow', () => {
+  it('maps a streaming OpenAI event', async () => {
+    const event = streamEvent();
+    const row = await toApiCallRow(event, deps());
+    const promptEstimate = tokens.countChatPromptTokens(openaiRequest, 'openai', 'gpt-4o-2024-08-06');
+    const completionEstimate = tokens.countCompletionTokens(openaiResponse, 'openai', 'gpt-4o-2024-08-06');
+    expect(row).toEqual({
+      request_id: 'req-stream',
+      timestamp: '2026-07-24 09:30:15.123',
+      model: 'gpt-4o-2024-08-06',
+      requested_model: 'fast',
+      provider: 'openai',
+      provider_type: 'openai',
+      endpoint: 'chat.completions',
+      caller_format: 'openai',
+      tenant: 'acme',
+      user_id: 'u-1',
+      is_streaming: true,
+      status: 'success',
+      http_status: 200,
+      error_type: null,
+      error_message: null,
+      actual_prompt_tokens: 2_000,
+      actual_completion_tokens: 11,
+      actual_total_tokens: 2_011,
+      actual_cached_tokens: 1_024,
+      actual_cache_creation_tokens: 0,
+      actual_reasoning_tokens: 0,
+      actual_cache_hit_rate: 1_024 / 2_000,
+      estimated_prompt_tokens: promptEstimate,
+      estimated_completion_tokens: completionEstimate,
+      estimated_cost_usd: (976 * 2.5 + 1_024 * 1.25 + 11 * 10) / 1e6,
+      estimated_cached_tokens: 0,
+      estimated_cache_hit_rate: 0,
+      estimated_ttft_ms: 350,
+      estimated_tpot_ms: 20, // (550 − 350) / (11 − 1)
+      total_latency_ms: 550,
+      upstream_headers_ms: 300,
+      dns_ms: 1.5,
+      connect_ms: 10,
+      proxy_ms: null,
+      tls_ms: 20,
+      connection_reused: false,
+      egress: 'socks5h://proxy:1080',
+      attempts: 2,
+      output_chunks: 9,
+      usage_source: 'provider',
+      price_version: PRICE_TABLE_VERSION,
+      request_json: JSON.stringify(openaiRequest),
+      response_json: JSON.stringify(openaiResponse),
+    });
+    expect(promptEstimate).toBeGreaterThan(10);
+    expect(completionEstimate).toBeGreaterThan(3);
+  });
+
+  it('maps a non-streaming Anthropic event (TTFT = total latency, no TPOT, 0.0063 USD)', async () => {
+    const row = await toApiCallRow(nonStreamEvent(), deps());
+    expect(row).toMatchObject({
+      timestamp: '2026-07-24 09:30:15.123',
+      tenant: '',
+      user_id: '',
+      egress: '',
+      provider_type: 'anthropic',
+      actual_prompt_tokens: 10_100,
+      actual_cached_tokens: 10_000,
+      actual_reasoning_tokens: null,
+      actual_cache_hit_rate: 10_000 / 10_100,
+      estimated_prompt_tokens: tokens.countChatPromptTokens(
+        anthropicRequest,
+        'anthropic',
+        'claude-sonnet-4-5-20250929',
+      ),
+      estimated_completion_tokens: tokens.countCompletionTokens(anthropicResponse, 'anthropic', 'claude-sonnet-4-5'),
+      estimated_cost_usd: 0.0063,
+      estimated_cached_tokens: 0,
+      estimated_ttft_ms: 2_000,
+      estimated_tpot_ms: null,
+      total_latency_ms: 2_000,
+      connection_reused: true,
+      attempts: 1,
+      usage_source: 'provider',
+      price_version: PRICE_TABLE_VERSION,
+      response_json: JSON.stringify(anthropicResponse),
+    });
+  });
+
+  it('prices Anthropic 1-hour cache writes from the raw usage', async () => {
+    const usageRaw = {
+      input_tokens: 100,
+      output_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 3_000,
+      cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 },
+    };
+    const event = nonStreamEvent({
+      usage: {
+        prompt_tokens: 3_100,
+        completion_tokens: 0,
+        total_tokens: 3_100,
+        cached_tokens: 0,
+        cache_creation_tokens: 3_000,
+        reasoning_tokens: null,
+      },
+      usage_raw: usageRaw,
+    });
+    const row = await toApiCallRow(event, deps());
+    expect(row.estimated_cost_usd).toBeCloseTo((100 * 3 + 1_000 * 3.75 + 2_000 * 6) / 1e6, 12);
+  });
+
+  it('prices DeepSeek cache hits reported as prompt_cache_hit_tokens', async () => {
+    const event = streamEvent({
+      provider: 'deepseek',
+      model: 'deepseek-chat',
+      usage: {
+        prompt_tokens: 2_000,
+        completion_tokens: 100,
+        total_tokens: 2_100,
+        cached_tokens: 0,
+        cache_creation_tokens: 0,
+        reasoning_tokens: null,
+      },
+      usage_raw: { prompt_tokens: 2_000, prompt_cache_hit_tokens: 1_500, prompt_cache_miss_tokens: 500 },
+    });
+    const row = await toApiCallRow(event, deps());
+    expect(row.actual_cached_tokens).toBe(0);
+    expect(row.estimated_cost_usd).toBeCloseTo((500 * 0.28 + 1_500 * 0.028 + 100 * 0.42) / 1e6, 12);
+  });
+
+  it('falls back to estimates without usage, and treats failed calls without output as unbilled', async () => {
+    const event = streamEvent({ usage: null, usage_raw: null });
+    const row = await toApiCallRow(event, deps());
+    expect(row.usage_source).toBe('estimated');
+    expect(row.actual_prompt_tokens).toBeNull();
+    expect(row.actual_cache_hit_rate).toBeNull();
+    expect(row.estimated_cost_usd).toBeCloseTo(
+      (row.estimated_prompt_tokens * 2.5 + row.estimated_completion_tokens * 10) / 1e6,
+      12,
+    );
+    // TPOT from the estimated completion tokens.
+    expect(row.estimated_tpot_ms).toBeCloseTo(200 / (row.estimated_completion_tokens - 1), 3);
+
+    const failed = streamEvent({
+      status: 'error',
+      http_status: 429,
+      error_type: 'rate_limit_error',
+      error_message: 'slow down',
+      usage: null,
+      response: null,
+      timing: { ...streamEvent().timing, first_token_ms: null, total_ms: 45 },
+    });
+    const failedRow = await toApiCallRow(failed, deps());
+    expect(failedRow).toMatchObject({
+      status: 'error',
+      error_type: 'rate_limit_error',
+      estimated_cost_usd: 0,
+      estimated_ttft_ms: null,
+      estimated_tpot_ms: null,
+      estimated_completion_tokens: 0,
+      response_json: '',
+    });
+  });
+
+  it('gives a null cost and warns once per model when the price is unknown', async () => {
+    const warn = vi.fn();
+    const d = deps({ warn });
+    const event = streamEvent({ model: 'llama-3.1-70b', provider: 'vllm', provider_type: 'openai' });
+    const row = await toApiCallRow(event, d);
+    await toApiCallRow({ ...event, request_id: 'again' }, d);
+    expect(row.estimated_cost_usd).toBeNull();
+    expect(row.price_version).toBe('');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toContain('llama-3.1-70b');
+    // Overrides price it.
+    const priced = await toApiCallRow(event, deps({ overrides: { 'llama-3.1-70b': { input: 0.5, output: 1 } } }));
+    expect(priced).toMatchObject({ price_version: 'override' });
+    expect(priced.estimated_cost_usd).toBeCloseTo((2_000 * 0.5 + 11 * 1) / 1e6, 12);
+  });
+
+  it('predicts provider cache reads across events (enricher keeps state)', async () => {
+    const longRequest = {
+      ...openaiRequest,
+      messages: [{ role: 'system', content: 'Rules. '.repeat(1_500) }, ...openaiRequest.messages],
+    };
+    const enricher = createCallEnricher(deps());
+    const first = await enricher.toRow(streamEvent({ request: longRequest }));
+    const second = await enricher.toRow(
+      streamEvent({ request: longRequest, timing: { ...streamEvent().timing, started_at_ms: START + 5_000 } }),
+    );
+    expect(first.estimated_cached_tokens).toBe(0);
+    expect(second.estimated_cached_tokens).toBe(Math.floor(second.estimated_prompt_tokens / 128) * 128);
+    expect(second.estimated_cache_hit_rate).toBeCloseTo(
+      second.estimated_cached_tokens / second.estimated_prompt_tokens,
+      10,
+    );
+  });
+});
+
+describe('formatTimestamp', () => {
+  it('formats UTC with milliseconds', () => {
+    expect(formatTimestamp('2026-07-24T09:30:15.123Z', 0)).toBe('2026-07-24 09:30:15.123');
+    expect(formatTimestamp('2026-07-24T11:30:15+02:00', 0)).toBe('2026-07-24 09:30:15.000');
+    expect(formatTimestamp('garbage', START)).toBe('2026-07-24 09:30:15.123');
+  });
+});

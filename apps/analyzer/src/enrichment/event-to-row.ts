@@ -1,0 +1,194 @@
+import type { ApiCallRow, CallEvent, CostUsage, ModelPrice, NormalizedUsage, PriceMatch } from '@lessllm/shared';
+import { computeCost } from '@lessllm/shared';
+import type { CachePrediction, CachePredictor } from './cache-predictor';
+import { asNumber, asRecord, safeStringify } from './json';
+import type { TokenCounter } from './token-counter';
+
+/** Same shape as `findPrice` from @lessllm/shared (pass it directly, or a wrapper). */
+export type PriceLookup = (
+  provider: string,
+  model: string,
+  overrides?: Readonly<Record<string, ModelPrice>>,
+) => PriceMatch | null;
+
+export interface EnrichmentDeps {
+  tokens: TokenCounter;
+  predictor: CachePredictor;
+  prices: PriceLookup;
+  /** Caller price overrides (config), keyed by model id or `provider/model`. */
+  overrides?: Readonly<Record<string, ModelPrice>>;
+  /** Called once per provider/model without a price (per deps object). */
+  warn?: (message: string) => void;
+}
+
+const NO_PREDICTION: CachePrediction = {
+  estimated_cached_tokens: 0,
+  estimated_cache_hit_rate: 0,
+  estimated_cache_write_tokens: 0,
+  estimated_cache_write_1h_tokens: 0,
+  mechanism: 'none',
+};
+
+const warned = new WeakMap<EnrichmentDeps, Set<string>>();
+
+function warnOnce(deps: EnrichmentDeps, key: string, message: string): void {
+  if (!deps.warn) return;
+  let seen = warned.get(deps);
+  if (!seen) warned.set(deps, (seen = new Set()));
+  if (seen.has(key)) return;
+  seen.add(key);
+  deps.warn(message);
+}
+
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** ISO-8601 → ClickHouse DateTime64(3) text 'YYYY-MM-DD hh:mm:ss.SSS' (UTC). */
+export function formatTimestamp(iso: string, fallbackMs: number): string {
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(iso)) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  const ms = Date.parse(iso);
+  const text = new Date(Number.isFinite(ms) ? ms : fallbackMs).toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 23)}`;
+}
+
+/** Anthropic's 1-hour cache writes, from the raw usage (`cache_creation.ephemeral_1h_input_tokens`). */
+function oneHourWrites(raw: unknown): number {
+  return asNumber(asRecord(asRecord(raw)?.cache_creation)?.ephemeral_1h_input_tokens) ?? 0;
+}
+
+/**
+ * Cache reads for pricing. DeepSeek reports hits as `prompt_cache_hit_tokens` (§4.4), which the OpenAI-shape
+ * normaliser does not map to `cached_tokens`; the cost uses them anyway (actual_cached_tokens stays as reported).
+ */
+function cacheReads(usage: NormalizedUsage, raw: unknown): number {
+  if (usage.cached_tokens > 0) return usage.cached_tokens;
+  return Math.min(asNumber(asRecord(raw)?.prompt_cache_hit_tokens) ?? 0, usage.prompt_tokens);
+}
+
+/**
+ * TTFT: streams = first output token at the gateway (`timing.first_token_ms`). Non-streaming calls deliver the
+ * first token together with the whole answer, so TTFT = total latency (not `upstream_headers_ms`, which is
+ * kept in its own column). Null when no output reached the caller (errors before any token).
+ */
+function ttft(event: CallEvent): number | null {
+  if (event.is_streaming) return event.timing.first_token_ms;
+  return event.status !== 'error' && event.response != null ? event.timing.total_ms : null;
+}
+
+/** TPOT for streams with ≥ 2 output tokens: (total − first token) / (tokens − 1); provider count preferred. */
+function tpot(event: CallEvent, completionTokens: number): number | null {
+  const first = event.timing.first_token_ms;
+  if (!event.is_streaming || first === null || completionTokens < 2) return null;
+  return round3(Math.max(0, event.timing.total_ms - first) / (completionTokens - 1));
+}
+
+function actualHitRate(usage: NormalizedUsage | null): number | null {
+  return usage && usage.prompt_tokens > 0 ? usage.cached_tokens / usage.prompt_tokens : null;
+}
+
+/**
+ * One `api_calls` row from a CallEvent: provider figures go to `actual_*` untouched; token counts, cache
+ * prediction, cost and timing figures are computed here.
+ *
+ * Cost: from provider usage when present (`usage_source` 'provider'), otherwise from the estimates ('estimated':
+ * tokenizer counts, predicted cache reads/writes). Failed calls without usage and without any output token are
+ * assumed unbilled (cost 0). Unknown models: cost null, price_version '', one `warn` per provider/model.
+ */
+export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Promise<ApiCallRow> {
+  const prompt = deps.tokens.renderPrompt(event.request, event.caller_format, event.model, event.endpoint);
+  const completionEstimate = deps.tokens.countCompletionTokens(event.response, event.caller_format, event.model);
+  const usage = event.usage;
+  const timing = event.timing;
+
+  const prediction =
+    event.endpoint === 'embeddings' || event.status === 'error'
+      ? NO_PREDICTION
+      : await deps.predictor.predict({
+          tenant: event.tenant,
+          provider: event.provider,
+          providerType: event.provider_type,
+          model: event.model,
+          prompt,
+          request: event.request,
+          callerFormat: event.caller_format,
+          startedAtMs: timing.started_at_ms,
+          readyAtMs: timing.started_at_ms + (timing.upstream_headers_ms ?? timing.first_token_ms ?? timing.total_ms),
+        });
+
+  const match = deps.prices(event.provider, event.model, deps.overrides);
+  if (!match) {
+    warnOnce(
+      deps,
+      `${event.provider}/${event.model}`,
+      `no price for model "${event.model}" (provider "${event.provider}"): estimated_cost_usd is null; add it to the price overrides`,
+    );
+  }
+  const unbilled = event.status === 'error' && !usage && timing.first_token_ms === null;
+  const costUsage: CostUsage = usage
+    ? {
+        ...usage,
+        cached_tokens: cacheReads(usage, event.usage_raw),
+        cache_creation_1h_tokens: oneHourWrites(event.usage_raw),
+      }
+    : {
+        prompt_tokens: unbilled ? 0 : prompt.tokens,
+        completion_tokens: unbilled ? 0 : completionEstimate,
+        cached_tokens: unbilled ? 0 : prediction.estimated_cached_tokens,
+        cache_creation_tokens: unbilled ? 0 : prediction.estimated_cache_write_tokens,
+        cache_creation_1h_tokens: unbilled ? 0 : prediction.estimated_cache_write_1h_tokens,
+      };
+  const cost = match ? computeCost(match.price, costUsage, match.accounting) : null;
+
+  return {
+    request_id: event.request_id,
+    timestamp: formatTimestamp(event.timestamp, timing.started_at_ms),
+    model: event.model,
+    requested_model: event.requested_model,
+    provider: event.provider,
+    provider_type: event.provider_type ?? '',
+    endpoint: event.endpoint,
+    caller_format: event.caller_format,
+    tenant: event.tenant ?? '',
+    user_id: event.user_id ?? '',
+    is_streaming: event.is_streaming,
+    status: event.status,
+    http_status: event.http_status,
+    error_type: event.error_type,
+    error_message: event.error_message,
+
+    actual_prompt_tokens: usage?.prompt_tokens ?? null,
+    actual_completion_tokens: usage?.completion_tokens ?? null,
+    actual_total_tokens: usage?.total_tokens ?? null,
+    actual_cached_tokens: usage?.cached_tokens ?? null,
+    actual_cache_creation_tokens: usage?.cache_creation_tokens ?? null,
+    actual_reasoning_tokens: usage?.reasoning_tokens ?? null,
+    actual_cache_hit_rate: actualHitRate(usage),
+
+    estimated_prompt_tokens: prompt.tokens,
+    estimated_completion_tokens: completionEstimate,
+    estimated_cost_usd: cost,
+    estimated_cached_tokens: prediction.estimated_cached_tokens,
+    estimated_cache_hit_rate: prediction.estimated_cache_hit_rate,
+    estimated_ttft_ms: ttft(event),
+    estimated_tpot_ms: tpot(event, usage?.completion_tokens ?? completionEstimate),
+    total_latency_ms: timing.total_ms,
+
+    upstream_headers_ms: timing.upstream_headers_ms,
+    dns_ms: timing.dns_ms,
+    connect_ms: timing.connect_ms,
+    proxy_ms: timing.proxy_ms,
+    tls_ms: timing.tls_ms,
+    connection_reused: timing.connection_reused,
+    egress: event.egress ?? '',
+    attempts: event.attempts.length,
+    output_chunks: event.output_chunks,
+    usage_source: usage ? 'provider' : 'estimated',
+    price_version: match ? match.version : '',
+    request_json: safeStringify(event.request),
+    response_json: event.response == null ? '' : safeStringify(event.response),
+  };
+}
+
+/** A `{ toRow }` enricher over fixed deps (one warn-once set, one predictor state). */
+export function createCallEnricher(deps: EnrichmentDeps): { toRow(event: CallEvent): Promise<ApiCallRow> } {
+  return { toRow: (event) => toApiCallRow(event, deps) };
+}

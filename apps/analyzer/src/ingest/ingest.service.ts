@@ -1,0 +1,17 @@
+import type { CallEvent, CallStore } from '@lessllm/shared';
+import type { CallEnricher } from './call-enricher';
+
+/** Enriches a batch of events and writes it; resolves only once the store has the rows (then it is safe to ack). */
+export class IngestService {
+  constructor(
+    private readonly enricher: CallEnricher,
+    private readonly store: CallStore,
+  ) {}
+
+  async ingest(events: CallEvent[]): Promise<{ inserted: number; duplicates: number }> {
+    if (events.length === 0) return { inserted: 0, duplicates: 0 };
+    const rows = await Promise.all(events.map((event) => this.enricher.toRow(event)));
+    const inserted = await this.store.insertCalls(rows);
+    return { inserted, duplicates: rows.length - inserted };
+  }
+}

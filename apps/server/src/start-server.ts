@@ -1,0 +1,101 @@
+import { JetStreamCallEventBus } from '@lessllm/messaging';
+import type { AppLogger, CallEventBus, CallStore, LoadedConfig } from '@lessllm/shared';
+import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
+import { createCallStore } from '@lessllm/store';
+import { AnalyticsModule } from '../../analyzer/src/analytics/analytics.module';
+import { createDefaultEnricher } from '../../analyzer/src/ingest/default-enricher';
+import { EmbeddedIngestor } from '../../analyzer/src/ingest/embedded-ingestor';
+import { IngestService } from '../../analyzer/src/ingest/ingest.service';
+import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
+
+export interface StartServerOptions {
+  /** A loaded config, a path to lessllm.yaml, or nothing (environment variables alone). */
+  config?: LoadedConfig | string;
+  port?: number;
+  host?: string;
+  logger?: AppLogger;
+  /** 'server' = all-in-one (embedded analyzer when no NATS URL); 'gateway' = the gateway service alone. */
+  role?: 'server' | 'gateway';
+}
+
+export interface RunningServer extends RunningGateway {
+  config: LoadedConfig;
+  /** The call store the analytics API reads (null for a gateway without a ClickHouse server). */
+  store: CallStore | null;
+  /** Embedded analyzer (all-in-one mode without NATS), else null. */
+  ingestor: EmbeddedIngestor | null;
+  /** Waits until every call so far is in the store (embedded mode), for tests and scripts. */
+  flush(): Promise<void>;
+}
+
+async function connectBus(loaded: LoadedConfig, logger: AppLogger): Promise<CallEventBus> {
+  const { nats_url, buffer_limit } = loaded.config.events;
+  if (!nats_url) return new InProcessEventBus((err) => logger.error({ err }, 'call event subscriber failed'));
+  return JetStreamCallEventBus.connect({
+    servers: nats_url,
+    logger,
+    bufferLimit: buffer_limit,
+    name: 'lessllm-gateway',
+  });
+}
+
+/**
+ * The composition root. `lessllm server`: gateway + analytics API + (without NATS) the analyzer in-process on the
+ * embedded chDB engine or a ClickHouse server. `lessllm gateway`: the gateway, events to NATS, analytics only when a
+ * ClickHouse server is configured (the embedded engine stays out of service processes).
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const loaded = typeof options.config === 'object' ? options.config : loadConfig(options.config);
+  const logger = options.logger ?? createLogger(options.role ?? 'server', loaded.config.server.log_level);
+  const role = options.role ?? 'server';
+  const { storage, events, analyzer } = loaded.config;
+
+  const bus = await connectBus(loaded, logger);
+  const wantsStore = role === 'server' || Boolean(storage.clickhouse_url);
+  const store = wantsStore ? await createCallStore(storage) : null;
+  let ingestor: EmbeddedIngestor | null = null;
+  try {
+    if (store) await store.migrate();
+    if (store && role === 'server' && !events.nats_url) {
+      const ingest = new IngestService(createDefaultEnricher(loaded, logger), store);
+      ingestor = new EmbeddedIngestor(ingest, {
+        batchSize: analyzer.batch_size,
+        maxWaitMs: analyzer.batch_max_wait_ms,
+        logger,
+      });
+      ingestor.attach(bus);
+    } else if (!events.nats_url) {
+      logger.warn(
+        'no events.nats_url: call events stay in this process and are not recorded (run `lessllm server` for all-in-one)',
+      );
+    }
+    const gateway = await startGateway({
+      config: loaded,
+      port: options.port,
+      host: options.host,
+      bus,
+      logger,
+      imports: store ? [AnalyticsModule.forStore(loaded, store)] : [],
+    });
+    return {
+      ...gateway,
+      config: loaded,
+      store,
+      ingestor,
+      flush: async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // events are handed over on the next tick
+        await ingestor?.flush();
+      },
+      stop: async () => {
+        await gateway.stop();
+        await ingestor?.close();
+        await bus.close();
+        await store?.close();
+      },
+    };
+  } catch (err) {
+    await bus.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    throw err;
+  }
+}

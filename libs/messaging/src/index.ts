@@ -1,0 +1,5 @@
+export * from './call-event-codec';
+export * from './dead-letter';
+export * from './jetstream-call-consumer';
+export * from './jetstream-call-event-bus';
+export * from './jetstream-setup';

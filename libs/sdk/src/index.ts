@@ -1,0 +1,12 @@
+export {
+  startServer as startLessLLM,
+  type RunningServer,
+  type StartServerOptions,
+} from '../../../apps/server/src/start-server';
+export {
+  LessLLMApiError,
+  LessLLMClient,
+  formatFromPath,
+  type ExportOptions,
+  type LessLLMClientOptions,
+} from './client';

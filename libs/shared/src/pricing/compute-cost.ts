@@ -1,0 +1,45 @@
+import type { CostUsage, ModelPrice, PriceRates, UsageAccounting } from './price-types';
+
+const clamp = (n: number, max: number): number => Math.max(0, Math.min(Number.isFinite(n) ? n : 0, max));
+
+/** The rates that apply to a call with this many prompt tokens (the long-context tier bills the whole call). */
+export function ratesFor(price: ModelPrice, promptTokens: number): PriceRates {
+  return price.tier && promptTokens > price.tier.above_prompt_tokens ? price.tier : price;
+}
+
+/**
+ * Cost in USD. Cache reads and writes are split out of `prompt_tokens` (which includes them, see CostUsage) and
+ * priced separately:
+ * - uncached input = prompt − cache reads − cache writes, at the input price;
+ * - reads at `cached_input`, else 0.1× input (anthropic accounting) or the input price (openai: no discount listed);
+ * - writes at `cache_write_5m` / `cache_write_1h`, else 1.25× / 2× input (anthropic) or the input price (openai,
+ *   where writes were free before gpt-5.6 and are simply input tokens).
+ * Rounded to 1e-10 USD to hide float noise.
+ */
+export function computeCost(
+  price: ModelPrice,
+  usage: CostUsage,
+  accounting: UsageAccounting = price.accounting ?? 'openai',
+): number {
+  const prompt = clamp(usage.prompt_tokens, Number.MAX_SAFE_INTEGER);
+  const rates = ratesFor(price, prompt);
+  const anthropic = accounting === 'anthropic';
+  const reads = clamp(usage.cached_tokens, prompt);
+  const writes = clamp(usage.cache_creation_tokens, prompt - reads);
+  const writes1h = clamp(usage.cache_creation_1h_tokens ?? 0, writes);
+  const writes5m = writes - writes1h;
+  const uncached = prompt - reads - writes;
+  const completion = clamp(usage.completion_tokens, Number.MAX_SAFE_INTEGER);
+
+  const readRate = rates.cached_input ?? (anthropic ? rates.input * 0.1 : rates.input);
+  const write5mRate = rates.cache_write_5m ?? (anthropic ? rates.input * 1.25 : rates.input);
+  const write1hRate = rates.cache_write_1h ?? (anthropic ? rates.input * 2 : write5mRate);
+
+  const micro =
+    uncached * rates.input +
+    reads * readRate +
+    writes5m * write5mRate +
+    writes1h * write1hRate +
+    completion * rates.output;
+  return Math.round((micro / 1_000_000) * 1e10) / 1e10;
+}

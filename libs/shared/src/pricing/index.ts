@@ -1,0 +1,4 @@
+export * from './compute-cost';
+export * from './find-price';
+export * from './price-table';
+export * from './price-types';

@@ -1,0 +1,165 @@
+import type { ModelPrice, PriceFamily } from './price-types';
+
+/**
+ * Date of the price snapshot: providers.md §6 (LiteLLM's model_prices_and_context_window.json as mirrored on
+ * 2026-07-24, cross-checked with Anthropic's Jan-2026 price table). Stored in every row as `price_version`.
+ */
+export const PRICE_TABLE_VERSION = '2026-07-24';
+
+type PriceList = Readonly<Record<string, ModelPrice>>;
+
+/** Same rates under several ids. */
+function alias(ids: readonly string[], price: ModelPrice): Record<string, ModelPrice> {
+  return Object.fromEntries(ids.map((id) => [id, price]));
+}
+
+/** USD per 1M tokens. Keys are model ids without a date suffix unless the dated id is priced differently. */
+const OPENAI: PriceList = {
+  ...alias(['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20', 'chatgpt-4o-latest'], {
+    input: 2.5,
+    cached_input: 1.25,
+    output: 10,
+  }),
+  // No cached price listed for the first gpt-4o snapshot: cached tokens, if any, bill at the input price.
+  'gpt-4o-2024-05-13': { input: 5, output: 15 },
+  'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6 },
+  'gpt-4.1': { input: 2, cached_input: 0.5, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, cached_input: 0.1, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, cached_input: 0.025, output: 0.4 },
+  o1: { input: 15, cached_input: 7.5, output: 60 },
+  'o3-mini': { input: 1.1, cached_input: 0.55, output: 4.4 },
+  o3: { input: 2, cached_input: 0.5, output: 8 },
+  'o4-mini': { input: 1.1, cached_input: 0.275, output: 4.4 },
+  'gpt-5': { input: 1.25, cached_input: 0.125, output: 10 },
+  'gpt-5-mini': { input: 0.25, cached_input: 0.025, output: 2 },
+  'gpt-5-nano': { input: 0.05, cached_input: 0.005, output: 0.4 },
+  ...alias(['gpt-5.1', 'gpt-5.1-codex'], { input: 1.25, cached_input: 0.125, output: 10 }),
+  'gpt-5.2': { input: 1.75, cached_input: 0.175, output: 14 },
+  'gpt-5.4': {
+    input: 2.5,
+    cached_input: 0.25,
+    output: 15,
+    tier: { above_prompt_tokens: 272_000, input: 5, cached_input: 0.5, output: 22.5 },
+  },
+  'gpt-5.4-mini': { input: 0.75, cached_input: 0.075, output: 4.5 },
+  'gpt-5.4-nano': { input: 0.2, cached_input: 0.02, output: 1.25 },
+  'gpt-5.5': {
+    input: 5,
+    cached_input: 0.5,
+    output: 30,
+    tier: { above_prompt_tokens: 272_000, input: 10, cached_input: 1, output: 45 },
+  },
+  // First model with billed cache writes (§4.1). The >272k tier lists no cached price: keep the base one.
+  'gpt-5.6': {
+    input: 5,
+    cached_input: 0.5,
+    cache_write_5m: 6.25,
+    output: 30,
+    tier: { above_prompt_tokens: 272_000, input: 10, cached_input: 0.5, cache_write_5m: 12.5, output: 45 },
+  },
+  'gpt-5-pro': { input: 15, output: 120 },
+  'o3-pro': { input: 20, output: 80 },
+  'o1-pro': { input: 150, output: 600 },
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
+  // Legacy list prices (no prompt caching).
+  ...alias(['gpt-4', 'gpt-4-0613', 'gpt-4-0314'], { input: 30, output: 60 }),
+  ...alias(['gpt-4-32k', 'gpt-4-32k-0613', 'gpt-4-32k-0314'], { input: 60, output: 120 }),
+  ...alias(
+    [
+      'gpt-4-turbo',
+      'gpt-4-turbo-2024-04-09',
+      'gpt-4-turbo-preview',
+      'gpt-4-1106-preview',
+      'gpt-4-0125-preview',
+      'gpt-4-vision-preview',
+      'gpt-4-1106-vision-preview',
+    ],
+    { input: 10, output: 30 },
+  ),
+  // `gpt-35-turbo` is Azure's spelling.
+  ...alias(['gpt-3.5-turbo', 'gpt-3.5-turbo-0125', 'gpt-35-turbo', 'gpt-35-turbo-0125'], { input: 0.5, output: 1.5 }),
+  ...alias(['gpt-3.5-turbo-1106', 'gpt-35-turbo-1106'], { input: 1, output: 2 }),
+};
+
+const OPUS_4_5: ModelPrice = { input: 5, cached_input: 0.5, cache_write_5m: 6.25, cache_write_1h: 10, output: 25 };
+const OPUS_4: ModelPrice = { input: 15, cached_input: 1.5, cache_write_5m: 18.75, cache_write_1h: 30, output: 75 };
+const SONNET: ModelPrice = { input: 3, cached_input: 0.3, cache_write_5m: 3.75, cache_write_1h: 6, output: 15 };
+/** Sonnet 4 / 4.5 with the 1M-context beta: the whole call is billed at these rates above 200k prompt tokens. */
+const SONNET_LONG: ModelPrice = {
+  ...SONNET,
+  // Writes derived with Anthropic's 1.25× / 2× rule from the 6.00 long-context input price.
+  tier: {
+    above_prompt_tokens: 200_000,
+    input: 6,
+    cached_input: 0.6,
+    cache_write_5m: 7.5,
+    cache_write_1h: 12,
+    output: 22.5,
+  },
+};
+
+const ANTHROPIC: PriceList = {
+  ...alias(['claude-opus-4-5', 'claude-opus-4-6', 'claude-opus-4-7'], OPUS_4_5),
+  // LLM-PRICES-only 2026 entries (⚠ unverified).
+  ...alias(['claude-opus-5', 'claude-opus-4-8'], OPUS_4_5),
+  ...alias(['claude-opus-4-1', 'claude-opus-4', 'claude-3-opus'], OPUS_4),
+  ...alias(['claude-sonnet-4-5', 'claude-sonnet-4'], SONNET_LONG),
+  ...alias(['claude-sonnet-4-6', 'claude-3-7-sonnet', 'claude-3-5-sonnet'], SONNET),
+  'claude-sonnet-5': { input: 2, cached_input: 0.2, cache_write_5m: 2.5, cache_write_1h: 4, output: 10 },
+  'claude-haiku-4-5': { input: 1, cached_input: 0.1, cache_write_5m: 1.25, cache_write_1h: 2, output: 5 },
+  // 1h writes for the Claude 3.x Haikus and 3 Opus come from Anthropic's docs (LLM-PRICES lists 6.00 by mistake).
+  'claude-3-5-haiku': { input: 0.8, cached_input: 0.08, cache_write_5m: 1, cache_write_1h: 1.6, output: 4 },
+  'claude-3-haiku': { input: 0.25, cached_input: 0.03, cache_write_5m: 0.3, cache_write_1h: 0.5, output: 1.25 },
+};
+
+const GEMINI: PriceList = {
+  'gemini-2.5-pro': {
+    input: 1.25,
+    cached_input: 0.125,
+    output: 10,
+    tier: { above_prompt_tokens: 200_000, input: 2.5, cached_input: 0.25, output: 15 },
+  },
+  'gemini-2.5-flash': { input: 0.3, cached_input: 0.03, output: 2.5 },
+  'gemini-2.5-flash-preview-09-2025': { input: 0.3, cached_input: 0.075, output: 2.5 },
+  'gemini-2.5-flash-lite': { input: 0.1, cached_input: 0.01, output: 0.4 },
+  'gemini-2.0-flash': { input: 0.1, cached_input: 0.025, output: 0.4 },
+  'gemini-2.0-flash-lite': { input: 0.075, cached_input: 0.01875, output: 0.3 },
+  // Vertex prices (the `gemini/` entry in LLM-PRICES is a pre-Oct-2024 price). No cached price listed.
+  'gemini-1.5-pro': {
+    input: 1.25,
+    output: 5,
+    tier: { above_prompt_tokens: 128_000, input: 2.5, output: 10 },
+  },
+  'gemini-1.5-flash': {
+    input: 0.075,
+    cached_input: 0.01875,
+    output: 0.3,
+    tier: { above_prompt_tokens: 128_000, input: 0.15, cached_input: 0.01875, output: 0.6 },
+  },
+  'gemini-3-pro-preview': {
+    input: 2,
+    cached_input: 0.2,
+    output: 12,
+    tier: { above_prompt_tokens: 200_000, input: 4, cached_input: 0.4, output: 18 },
+  },
+  'gemini-3-flash-preview': { input: 0.5, cached_input: 0.05, output: 3 },
+  'gemini-3.1-flash-lite': { input: 0.25, cached_input: 0.025, output: 1.5 },
+  'gemini-3.5-flash': { input: 1.5, cached_input: 0.15, output: 9 },
+};
+
+/** Current (V3.2) prices; cache writes are free. Older periods are in providers.md §6.4. */
+const DEEPSEEK: PriceList = {
+  ...alias(['deepseek-chat', 'deepseek-reasoner', 'deepseek-v3.2'], { input: 0.28, cached_input: 0.028, output: 0.42 }),
+  // ⚠ LLM-PRICES only.
+  'deepseek-v4-flash': { input: 0.14, cached_input: 0.0028, output: 0.28 },
+  'deepseek-v4-pro': { input: 0.435, cached_input: 0.003625, output: 0.87 },
+};
+
+export const PRICE_TABLE: Readonly<Record<PriceFamily, PriceList>> = {
+  openai: OPENAI,
+  anthropic: ANTHROPIC,
+  gemini: GEMINI,
+  deepseek: DEEPSEEK,
+};

@@ -1,0 +1,47 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClickHouseServerExecutor } from './clickhouse-server-executor';
+import { insertNewRows } from './insert-rows';
+import { Migrator } from './migrations';
+import { makeRows } from './testing/rows';
+import { makeTempDir, removeDir } from './testing/temp-dir';
+
+/**
+ * Smoke test of the server store's write path (@clickhouse/client command / query with query_params /
+ * JSONEachRow insert) with chDB plugged in as the client's connection. NOT a ClickHouse server test: the
+ * HTTP layer (URL parameters, per-request settings, readonly) is not exercised; that is
+ * clickhouse-server-call-store.spec.ts, which needs CLICKHOUSE_URL.
+ */
+const dir = makeTempDir('client-over-chdb');
+let client: ClickHouseClient;
+let db: ClickHouseServerExecutor;
+
+beforeAll(async () => {
+  // A variable specifier: this repo's moduleResolution (node10) cannot resolve package "exports" subpaths, and
+  // chdb's Connection type is declared against its own copy of @clickhouse/client-common, so type it as ours.
+  const specifier = 'chdb/connection';
+  const { createChdbConnection } = (await import(specifier)) as {
+    createChdbConnection: (options: { path: string }) => NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  };
+  client = createClient({ connection: createChdbConnection({ path: dir }) });
+  db = new ClickHouseServerExecutor(client);
+});
+
+afterAll(async () => {
+  await client?.close();
+  removeDir(dir);
+});
+
+describe('ClickHouseServerExecutor over @clickhouse/client (engine: chDB via chdb/connection)', () => {
+  it('applies the migrations', async () => {
+    expect(await new Migrator(db).migrate()).toEqual(['0001_api_calls', '0002_api_calls_hourly']);
+    expect(await new Migrator(db).migrate()).toEqual([]);
+  });
+
+  it('inserts idempotently with bound lookups', async () => {
+    const rows = makeRows(120);
+    expect(await insertNewRows(db, rows)).toBe(120);
+    expect(await insertNewRows(db, [...rows, ...makeRows(3, 'extra')])).toBe(3);
+    expect(await db.select<{ n: unknown }>('SELECT count() AS n FROM api_calls')).toEqual([{ n: 123 }]);
+  });
+});

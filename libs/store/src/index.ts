@@ -1,0 +1,8 @@
+export { ChdbCallStore } from './chdb-call-store';
+export { ClickHouseServerCallStore, type ClickHouseServerOptions } from './clickhouse-server-call-store';
+export { createCallStore, type CallStoreConfig } from './create-call-store';
+export { MIGRATIONS, Migrator, apiCallsTtlStatement, type Migration } from './migrations';
+export { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECONDS } from './read-only-settings';
+export { validateReadOnlySql } from './read-only-sql';
+export type { SqlExecutor } from './sql-executor';
+export { StoreQueryError, type StoreErrorKind } from './store-query-error';

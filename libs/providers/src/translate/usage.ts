@@ -9,7 +9,8 @@ export function normalizeOpenAIUsage(u: OpenAIUsage): NormalizedUsage {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: tokenCount(u.total_tokens) || prompt + completion,
-    cached_tokens: tokenCount(u.prompt_tokens_details?.cached_tokens),
+    // DeepSeek reports cache hits as prompt_cache_hit_tokens (also inside prompt_tokens) instead of the details field.
+    cached_tokens: tokenCount(u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens),
     cache_creation_tokens: tokenCount(u.prompt_tokens_details?.cache_write_tokens),
     reasoning_tokens: typeof reasoning === 'number' ? tokenCount(reasoning) : null,
   };

@@ -43,7 +43,8 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
   const logger = options.logger ?? createLogger('analyzer', server.log_level);
   const store = await createCallStore(storage);
   await store.migrate();
-  const ingest = new IngestService(createDefaultEnricher(loaded, logger), store);
+  const enricher = createDefaultEnricher(loaded, logger);
+  const ingest = new IngestService(enricher, store);
   const consumer = await JetStreamCallConsumer.start({
     servers: events.nats_url,
     logger,
@@ -80,6 +81,7 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
     stop: async () => {
       await consumer.stop();
       await app.close();
+      await enricher.close?.();
       await store.close();
     },
   };

@@ -54,10 +54,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const wantsStore = role === 'server' || Boolean(storage.clickhouse_url);
   const store = wantsStore ? await createCallStore(storage) : null;
   let ingestor: EmbeddedIngestor | null = null;
+  let enricher: ReturnType<typeof createDefaultEnricher> | null = null;
   try {
     if (store) await store.migrate();
     if (store && role === 'server' && !events.nats_url) {
-      const ingest = new IngestService(createDefaultEnricher(loaded, logger), store);
+      enricher = createDefaultEnricher(loaded, logger);
+      const ingest = new IngestService(enricher, store);
       ingestor = new EmbeddedIngestor(ingest, {
         batchSize: analyzer.batch_size,
         maxWaitMs: analyzer.batch_max_wait_ms,
@@ -89,6 +91,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       stop: async () => {
         await gateway.stop();
         await ingestor?.close();
+        await enricher?.close?.();
         await bus.close();
         await store?.close();
       },

@@ -75,7 +75,13 @@ describe('normalizeAnthropicUsage', () => {
 
 describe('DeepSeek usage', () => {
   it('reads prompt_cache_hit_tokens as cached tokens', () => {
-    const u = normalizeOpenAIUsage({ prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_cache_hit_tokens: 768, prompt_cache_miss_tokens: 232 });
+    const u = normalizeOpenAIUsage({
+      prompt_tokens: 1000,
+      completion_tokens: 10,
+      total_tokens: 1010,
+      prompt_cache_hit_tokens: 768,
+      prompt_cache_miss_tokens: 232,
+    });
     expect(u.cached_tokens).toBe(768);
     expect(u.prompt_tokens).toBe(1000);
   });

@@ -134,6 +134,8 @@ export const eventsSchema = z.strictObject({
 });
 
 export const analyzerSchema = z.strictObject({
+  /** Redis for provider prompt-cache prediction state, shared by analyzer replicas. Unset: per process. */
+  prefix_store_url: z.string().optional(),
   batch_size: z.number().int().positive().default(1000),
   batch_max_wait_ms: z.number().int().positive().default(1000),
   /** Prices for models missing from the built-in table (custom or self-hosted), USD per 1M tokens. */

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
+import type { IngestResult } from './ingest';
+import { ingestGoal, renderIngest } from './ingest-report';
 import type { MemoryResult } from './memory';
 import { type PhaseResult, TARGETS } from './phases';
 import { SETTINGS } from './settings';
@@ -28,6 +30,7 @@ export interface BenchResults {
   throughput: PhaseResult;
   streaming: { fast: PhaseResult; slow: PhaseResult };
   memory: MemoryResult;
+  ingest: IngestResult;
   added: { gateway: { p50: number; p99: number }; passthrough: { p50: number; p99: number } };
   goals: Goal[];
   /** Errors in every phase, warm-up included; anything but 0 fails the benchmark. */
@@ -73,7 +76,12 @@ function phaseTable(
 const ratio = (phase: PhaseResult): string => fmt(phase.gateway.rps / phase.passthrough.rps, 2);
 
 /** Turns the measurements into goals with PASS/MISS. */
-export function goals(latency: PhaseResult, throughput: PhaseResult, memory: MemoryResult): Goal[] {
+export function goals(
+  latency: PhaseResult,
+  throughput: PhaseResult,
+  memory: MemoryResult,
+  ingest: IngestResult,
+): Goal[] {
   const t = SETTINGS.targets;
   const addedP50 = round(latency.gateway.latency.p50 - latency.direct.latency.p50);
   const addedP99 = round(latency.gateway.latency.p99 - latency.direct.latency.p99);
@@ -100,6 +108,7 @@ export function goals(latency: PhaseResult, throughput: PhaseResult, memory: Mem
         tputRatio >= t.throughputRatio ? undefined : `${fmt((tputRatio / t.throughputRatio - 1) * 100, 0)}% below`,
     },
     below(`peak RSS with ${memory.streams} streams`, memory.rssPeakMb, 'MB', t.rssMb),
+    ingestGoal(ingest),
   ];
 }
 
@@ -148,12 +157,14 @@ export function render(r: BenchResults): string {
       ` max ${fmt(m.streamSeconds.max, 2)} s${m.firstError ? `, first failure: ${m.firstError}` : ''}`,
     `   gateway RSS: before ${fmt(m.rssBeforeMb, 1)} MB, plateau (all open) ${fmt(m.rssPlateauMb, 1)} MB, peak ${fmt(m.rssPeakMb, 1)} MB`,
     '',
+    ...renderIngest(r.ingest),
+    '',
     'Goals',
     table(
       ['goal', 'measured', 'target', 'result'],
       r.goals.map((g) => [
         g.goal,
-        `${fmt(g.measured, g.unit === 'MB' ? 1 : 3)} ${g.unit}`,
+        `${fmt(g.measured, g.unit === 'MB' ? 1 : g.unit === 'events/s' ? 0 : 3)} ${g.unit}`,
         g.target,
         g.pass ? 'PASS' : `MISS ${g.missBy}`,
       ]),

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { CpuMeter } from './cpu-meter';
+import { ingestPhase } from './ingest';
 import { createClient } from './load';
 import { memoryPhase } from './memory';
 import { latencyPhase, type Origins, type PhaseResult, streamingPhases, throughputPhase, warmUpAll } from './phases';
@@ -12,6 +13,8 @@ import { SETTINGS } from './settings';
  * `npm run bench`: fake provider, pass-through proxy and gateway each in a child process; this process only generates
  * load. Goals are reported, not asserted: the exit code is non-zero only when the benchmark itself failed (errors,
  * timeouts, unfinished streams, a child that did not start). Set BENCH_CPU_PROF=DIR to CPU-profile the gateway.
+ * The last phase measures the analyzer instead (its own nats-server and analyzer processes, see ingest.ts);
+ * BENCH_INGEST_PROFILE=1 always adds its CPU-profiled second drain, =0 never (default: only on a miss).
  */
 async function main(): Promise<number> {
   const started = performance.now();
@@ -40,11 +43,15 @@ async function main(): Promise<number> {
     const memory = await measured('memory', () =>
       memoryPhase(services.gateway, services.gatewayPid, services.longModels),
     );
+    // Its own nats-server and analyzer; it measures the other processes' CPU itself (ours = every bench child).
+    const ingest = await ingestPhase([process.pid, ...services.pids]);
+    foreignCpu.ingest = ingest.foreignCores;
 
     const phases: PhaseResult[] = [latency, throughput, streaming.fast, streaming.slow];
     const totalErrors =
       warmupErrors +
       memory.failed +
+      ingest.errors +
       phases.reduce((n, p) => n + p.direct.errors + p.passthrough.errors + p.gateway.errors, 0);
     const added = (t: 'gateway' | 'passthrough') => ({
       p50: +(latency[t].latency.p50 - latency.direct.latency.p50).toFixed(3),
@@ -61,8 +68,9 @@ async function main(): Promise<number> {
       throughput,
       streaming,
       memory,
+      ingest,
       added: { gateway: added('gateway'), passthrough: added('passthrough') },
-      goals: goals(latency, throughput, memory),
+      goals: goals(latency, throughput, memory, ingest),
       totalErrors,
     };
     process.stdout.write(`\n${render(results)}\n`);
@@ -70,6 +78,7 @@ async function main(): Promise<number> {
     for (const p of phases) {
       for (const [target, r] of Object.entries(p)) if (r.firstError) log(`bench: ${target}: ${r.firstError}`);
     }
+    if (ingest.firstError) log(`bench: ingest: ${ingest.firstError}`);
     return totalErrors === 0 ? 0 : 1;
   } finally {
     await client.close();

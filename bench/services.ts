@@ -21,7 +21,7 @@ export interface Services {
 
 const READY_JSON = /^READY (\{.*\})$/m;
 
-function gatewayConfig(mainPort: number, longPort: number, longModels: string[]): string {
+function gatewayConfig(mainPort: number, longPort: number, longModels: string[], natsUrl: string): string {
   const fake = (port: number, models: string[]) => ({
     type: 'openai',
     base_url: `http://127.0.0.1:${port}/v1`,
@@ -34,7 +34,14 @@ function gatewayConfig(mainPort: number, longPort: number, longModels: string[])
     providers[`long-${i + 1}`] = fake(longPort, []);
     models[model] = { provider: `long-${i + 1}`, model: 'stream-slow' };
   });
-  return stringify({ server: { log_level: 'warn', host: '127.0.0.1' }, providers, models });
+  // The gateway service as deployed: every call is published to JetStream (a private nats-server), so the
+  // figures include building and publishing the CallEvent. No analyzer consumes them during these phases.
+  return stringify({
+    server: { log_level: 'warn', host: '127.0.0.1' },
+    events: { nats_url: natsUrl },
+    providers,
+    models,
+  });
 }
 
 /** The compiled CLI: `dist/apps/cli/src/main.js` with today's tsconfig (rootDir `.`), `dist/apps/cli/main.js` if flattened. */
@@ -45,7 +52,7 @@ function cliEntry(): string {
   return found;
 }
 
-/** Starts the fake provider, the pass-through proxy and the gateway (`lessllm server`) as child processes. */
+/** Starts the fake provider, the pass-through proxy, a private NATS and the gateway (`lessllm gateway`) as child processes. */
 export async function startServices(cpuProfDir?: string): Promise<Services> {
   const here = __dirname;
   const children: Child[] = [];
@@ -72,14 +79,22 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
     });
     children.push(passthrough);
 
+    const nats = await spawnNode({
+      name: 'nats-server',
+      args: [path.join(here, 'nats-server-process.js')],
+      readyLine: READY_JSON,
+    });
+    children.push(nats);
+    const natsUrl = (JSON.parse(nats.ready[1]) as { url: string }).url;
+
     const longModels = Array.from({ length: SETTINGS.memory.providers }, (_, i) => `stream-long-${i + 1}`);
     const configFile = path.join(tmp, 'lessllm.yaml');
-    writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels));
+    writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels, natsUrl));
     const gateway = await spawnNode({
       name: 'gateway',
-      args: [cliEntry(), 'server', '--port', '0', '--config', configFile],
+      args: [cliEntry(), 'gateway', '--port', '0', '--config', configFile],
       nodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
-      readyLine: /LessLLM gateway on (http:\/\/[\d.]+:\d+)/,
+      readyLine: /LessLLM (?:gateway|server) on (http:\/\/[\d.]+:\d+)/,
     });
     children.push(gateway);
 

@@ -28,7 +28,26 @@ export const SETTINGS = {
     /** 23 delays per stream (role, 20 words, finish, usage, [DONE]): ~10 s per stream. */
     longChunkDelayMs: 435,
   },
-  targets: { addedP50Ms: 1, addedP99Ms: 5, throughputRatio: 0.6, rssMb: 300 },
+  ingest: {
+    /** Events published to a private JetStream before the analyzer starts; the analyzer's drain of them is measured. */
+    events: 100_000,
+    batchSize: 1000,
+    batchMaxWaitMs: 200,
+    /** Publisher queue (JetStreamCallEventBus bufferLimit) and PubAcks awaited at once; it waits rather than drop. */
+    publishBuffer: 20_000,
+    publishInFlight: 1024,
+    publishTimeoutMs: 60_000,
+    /** Row-count polls through the analytics API, and analyzer RSS samples. */
+    pollEveryMs: 100,
+    sampleEveryMs: 500,
+    drainTimeoutMs: 120_000,
+    /**
+     * When the target is missed (or BENCH_INGEST_PROFILE=1; =0 never): a second drain under `node --cpu-prof` of about
+     * this many seconds' worth of events at the measured rate (2,000 to 20,000 events).
+     */
+    profileSeconds: 4,
+  },
+  targets: { addedP50Ms: 1, addedP99Ms: 5, throughputRatio: 0.6, rssMb: 300, ingestEventsPerSec: 20_000 },
 } as const;
 
 export const API_KEY = 'sk-fake-openai';

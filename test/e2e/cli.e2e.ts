@@ -38,6 +38,7 @@ describe('lessllm CLI', () => {
         'models:',
         '  "gpt-4": { provider: openai, model: "gpt-4-0613" }',
         'server: { log_level: warn }',
+        `storage: { data_dir: "${join(dir, 'data')}" }`,
         '',
       ].join('\n'),
     );

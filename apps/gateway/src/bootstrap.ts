@@ -52,10 +52,15 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     },
   );
   app.useGlobalFilters(new ApiExceptionFilter(logger, server.body_limit_mb));
-  app.enableShutdownHooks();
-  if (!loaded.config.auth || (loaded.config.auth.keys.length === 0 && !loaded.config.auth.bring_your_own_key)) {
+  // No enableShutdownHooks(): Nest would re-raise SIGTERM before our stop() flushes buffered call records;
+  // the CLI traps the signals and calls stop(), which closes the app (running its hooks) first.
+  if (!loaded.config.auth) {
     logger.warn(
       'auth is not configured: the gateway is open to anyone who can reach it (development only). Add an `auth:` block to lessllm.yaml.',
+    );
+  } else if (loaded.config.auth.keys.length === 0 && !loaded.config.auth.bring_your_own_key) {
+    logger.warn(
+      'auth.keys is empty: the model routes are open to anyone who can reach the gateway. Add caller keys under auth.keys.',
     );
   }
   const port = options.port ?? server.port;

@@ -1,22 +1,68 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import type { StartedTestContainer } from 'testcontainers';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClickHouseServerCallStore } from './clickhouse-server-call-store';
 import { readOnlySettings } from './read-only-settings';
 import { StoreQueryError } from './store-query-error';
 import { makeRow, makeRows } from './testing/rows';
 
 /**
- * The same contract as the chDB suite, against a real ClickHouse server (24.x+). Runs only when
- * CLICKHOUSE_URL is set (e.g. http://default:@localhost:8123 from docker-compose); it creates and drops
- * its own database.
+ * The same contract as the chDB suite, against a real ClickHouse server (24.x+); it creates and drops its own
+ * database. The server is CLICKHOUSE_URL when set (e.g. http://default:@localhost:8123 from docker-compose),
+ * otherwise a throwaway clickhouse/clickhouse-server:24.8 container started with testcontainers. Without either
+ * (no CLICKHOUSE_URL and no reachable Docker engine) the suite says so in one line and skips.
  */
-const url = process.env.CLICKHOUSE_URL;
-if (!url) {
-  console.warn('ClickHouse server tests skipped: CLICKHOUSE_URL is not set and no Docker engine is reachable');
+const IMAGE = 'clickhouse/clickhouse-server:24.8';
+const CONTAINER_USER = 'lessllm';
+const CONTAINER_PASSWORD = 'lessllm-test';
+/** How long to wait for the Docker engine to answer before calling it unreachable. */
+const DOCKER_PROBE_MS = 5_000;
+
+let url = process.env.CLICKHOUSE_URL;
+let container: StartedTestContainer | undefined;
+let skipReason: string | null = null;
+
+/** null when a Docker engine answers, else why not (testcontainers tries DOCKER_HOST, the socket, ...). */
+async function dockerProblem(): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await Promise.race([
+      getContainerRuntimeClient(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${DOCKER_PROBE_MS} ms`)), DOCKER_PROBE_MS);
+      }),
+    ]);
+    return null;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const host = process.env.DOCKER_HOST;
+    const socket = existsSync('/var/run/docker.sock') ? 'exists' : 'does not exist';
+    return `${message}; DOCKER_HOST ${host ? `is ${host}` : 'is not set'}, /var/run/docker.sock ${socket}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startClickHouse(): Promise<string> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  container = await new GenericContainer(IMAGE)
+    .withEnvironment({
+      CLICKHOUSE_USER: CONTAINER_USER,
+      CLICKHOUSE_PASSWORD: CONTAINER_PASSWORD,
+      CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT: '1',
+    })
+    .withUlimits({ nofile: { soft: 262_144, hard: 262_144 } })
+    .withExposedPorts(8123)
+    .withWaitStrategy(Wait.forHttp('/ping', 8123).forStatusCode(200))
+    .withStartupTimeout(120_000)
+    .start();
+  return `http://${CONTAINER_USER}:${CONTAINER_PASSWORD}@${container.getHost()}:${container.getMappedPort(8123)}`;
 }
 
 const database = `lessllm_test_${process.pid}_${Date.now()}`;
-let admin: ClickHouseClient;
+let admin: ClickHouseClient | undefined;
 let store: ClickHouseServerCallStore;
 const rows = makeRows(300);
 
@@ -35,18 +81,32 @@ async function refusal(promise: Promise<unknown>): Promise<StoreQueryError> {
   return err as StoreQueryError;
 }
 
-describe.skipIf(!url)('ClickHouseServerCallStore (CLICKHOUSE_URL)', () => {
+describe('ClickHouseServerCallStore (ClickHouse server: CLICKHOUSE_URL or a testcontainers container)', () => {
   beforeAll(async () => {
+    if (!url) {
+      const problem = await dockerProblem();
+      if (problem) {
+        skipReason = `ClickHouse server tests skipped: CLICKHOUSE_URL is not set and no Docker engine is reachable (${problem})`;
+        console.warn(skipReason);
+        return;
+      }
+      url = await startClickHouse();
+    }
     admin = createClient({ url });
     await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-    store = new ClickHouseServerCallStore({ url: url!, database });
+    store = new ClickHouseServerCallStore({ url, database });
+  }, 300_000); // a first run pulls the image
+
+  beforeEach((ctx) => {
+    if (skipReason) ctx.skip();
   });
 
   afterAll(async () => {
     await store?.close();
     await admin?.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await admin?.close();
-  });
+    await container?.stop();
+  }, 60_000);
 
   it('pings', async () => {
     expect(await store.ping()).toBe(true);
@@ -95,12 +155,12 @@ FROM api_calls GROUP BY model, date(timestamp) ORDER BY date DESC;`);
 
   it('per-request readonly=1 (with the limits in the same request) refuses writes at the server', async () => {
     const settings = readOnlySettings({ maxRows: 10, timeoutSeconds: 5 });
-    const attempt = admin.command({
+    const attempt = admin!.command({
       query: `INSERT INTO ${database}.api_calls (request_id) VALUES ('smuggled')`,
       clickhouse_settings: settings,
     });
     await expect(attempt).rejects.toThrow(/readonly/i);
-    const limited = admin.query({ query: 'SELECT number FROM numbers(100)', clickhouse_settings: settings });
+    const limited = admin!.query({ query: 'SELECT number FROM numbers(100)', clickhouse_settings: settings });
     await expect(limited.then((r) => r.json())).rejects.toThrow(/Limit for result exceeded/);
   });
 

@@ -35,7 +35,7 @@ export function checkAdmin(auth: AuthConfig | undefined, headers: IncomingHttpHe
   if (!timingSafeEqual(digest(key), digest(auth.admin_key))) {
     throw new GatewayError(
       'permission',
-      'The analytics API needs the admin key; caller keys are not accepted here.',
+      'Wrong admin key: the analytics API takes only auth.admin_key (caller keys are not accepted here).',
       null,
       'admin_key_required',
     );

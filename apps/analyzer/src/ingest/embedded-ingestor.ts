@@ -24,6 +24,8 @@ export class EmbeddedIngestor {
   private unsubscribe: (() => void) | null = null;
   private readonly counters = { ingested: 0, dropped: 0, failedWrites: 0 };
   private lastDropLog = 0;
+  /** Cuts a retry backoff short when a drain starts (shutdown must not wait out a 30 s sleep). */
+  private backoff = new AbortController();
 
   constructor(
     private readonly ingest: IngestService,
@@ -60,11 +62,13 @@ export class EmbeddedIngestor {
   /** Writes everything buffered; gives up (keeping the events) after a few failed attempts. */
   async flush(): Promise<void> {
     this.draining = true;
+    this.backoff.abort();
     try {
       this.start();
       await this.pump;
     } finally {
       this.draining = false;
+      this.backoff = new AbortController();
     }
   }
 
@@ -73,6 +77,12 @@ export class EmbeddedIngestor {
     await this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.queue.length > 0) {
+      this.options.logger.error(
+        { lost: this.queue.length },
+        'shutting down with call records the store did not take: they are lost',
+      );
+    }
   }
 
   private start(): void {
@@ -107,7 +117,9 @@ export class EmbeddedIngestor {
           'writing call records failed; will retry',
         );
         if (this.draining && failures >= 3) break;
-        await sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 9)));
+        await sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 9)), undefined, {
+          signal: this.backoff.signal,
+        }).catch(() => undefined);
       }
     }
     this.pumpedOnce = false;

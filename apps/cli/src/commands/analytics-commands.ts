@@ -79,15 +79,19 @@ export function registerAnalyticsCommands(program: Command): void {
             noTTYOutput: false,
           });
           bar.start(0, 0, { file: opts.out, bytes: 0 });
-          const { bytes } = await source.exportTo({
-            filepath: opts.out,
-            since: opts.since,
-            until: opts.until,
-            filters: { models: opts.model?.split(','), users: opts.user?.split(',') },
-            onProgress: (n) => bar.update(0, { bytes: n }),
-          });
-          bar.update(0, { bytes });
-          bar.stop();
+          let bytes = 0;
+          try {
+            ({ bytes } = await source.exportTo({
+              filepath: opts.out,
+              since: opts.since,
+              until: opts.until,
+              filters: { models: opts.model?.split(','), users: opts.user?.split(',') },
+              onProgress: (n) => bar.update(0, { bytes: n }),
+            }));
+            bar.update(0, { bytes });
+          } finally {
+            bar.stop(); // restores the cursor and line wrap even when the export fails
+          }
           process.stdout.write(`wrote ${bytes} bytes to ${opts.out}\n`);
         },
       ),

@@ -1,6 +1,8 @@
 import type { AppLogger, CallEventBus } from '@lessllm/shared';
-import { CALL_EVENT_BUS } from '@lessllm/shared';
+import { CALL_EVENT_BUS, RESPONSE_CACHE_STORE } from '@lessllm/shared';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { createResponseCacheStore } from './cache/response-cache-store.factory';
+import { ResponseCacheService } from './cache/response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { GATEWAY_LOGGER } from './config/logger.token';
 import { ChatCompletionsController } from './controllers/chat-completions.controller';
@@ -41,6 +43,11 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: options.config },
         { provide: CALL_EVENT_BUS, useValue: options.bus },
         { provide: GATEWAY_LOGGER, useValue: options.logger },
+        {
+          provide: RESPONSE_CACHE_STORE,
+          useFactory: () => createResponseCacheStore(options.config.config.cache, options.logger),
+        },
+        ResponseCacheService,
         CallerAuthService,
         ModelResolverService,
         UpstreamClientService,

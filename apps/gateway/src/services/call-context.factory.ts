@@ -30,5 +30,6 @@ export function newCallContext(
     connection: null,
     headersAt: null,
     abort,
+    cache: null,
   };
 }

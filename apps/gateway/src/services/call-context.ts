@@ -1,4 +1,4 @@
-import type { ApiFormat, CallAttempt, Endpoint } from '@lessllm/shared';
+import type { ApiFormat, CallAttempt, CallCacheOutcome, Endpoint } from '@lessllm/shared';
 import type { ConnectionTiming } from '../egress';
 import type { Caller } from './caller-auth.service';
 import type { ResolvedTarget } from './model-resolver.service';
@@ -22,4 +22,6 @@ export interface CallContext {
   connection: ConnectionTiming | null;
   headersAt: number | null;
   abort: AbortController;
+  /** The response cache's outcome, once a cache decision was made. */
+  cache: CallCacheOutcome | null;
 }

@@ -66,6 +66,7 @@ export class CallRecorderService {
       },
       attempts: ctx.attempts,
       egress: conn?.egress ?? null,
+      ...(ctx.cache ? { cache: { ...ctx.cache } } : {}),
     };
     this.bus.publish(event);
     this.logger.info(
@@ -82,6 +83,7 @@ export class CallRecorderService {
         attempts: event.attempts.length,
         total_ms: event.timing.total_ms,
         ttft_ms: event.timing.first_token_ms,
+        cache: event.cache?.status,
       },
       'call',
     );

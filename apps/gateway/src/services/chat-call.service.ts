@@ -19,6 +19,9 @@ import type {
 } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CachedAnswer } from '../cache/cache-entry';
+import { sendCachedAnswer } from '../cache/cached-reply';
+import { ResponseCacheService, type CachePlan } from '../cache/response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { anthropicMessagesRequestSchema, openAIChatRequestSchema, validateBody } from '../dtos/request-validation';
 import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
@@ -54,6 +57,7 @@ export class ChatCallService {
     private readonly orchestrator: CallOrchestratorService,
     private readonly recorder: CallRecorderService,
     private readonly failures: CallFailureService,
+    private readonly cache: ResponseCacheService,
   ) {}
 
   async handle(format: ApiFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -68,8 +72,11 @@ export class ChatCallService {
       ctx.isStreaming = body.stream === true;
       ctx.userId = userIdOf(format, body, req.headers['x-lessllm-user']);
       const { targets } = this.resolver.resolve(body.model, 'chat');
-      if (ctx.isStreaming) await this.stream(ctx, body, targets, reply);
-      else await this.complete(ctx, body, targets, reply);
+      const plan = this.cache.plan(ctx, body, targets[0], req.headers);
+      const cached = await this.cache.lookup(plan, ctx);
+      if (cached) await this.serveCached(ctx, body, targets[0], cached, reply);
+      else if (ctx.isStreaming) await this.stream(ctx, body, targets, reply, plan);
+      else await this.complete(ctx, body, targets, reply, plan);
     } catch (err) {
       this.failures.handle(ctx, err, reply);
     }
@@ -103,7 +110,28 @@ export class ChatCallService {
       'x-request-id': ctx.requestId,
       'x-lessllm-provider': target.providerName,
       'x-lessllm-model': target.upstreamModel,
+      'x-lessllm-cache': ctx.cache?.status ?? 'bypass',
     };
+  }
+
+  /** A cache hit: no upstream attempt; the event carries the cached usage and `cache.status = 'hit'`. */
+  private async serveCached(
+    ctx: CallContext,
+    body: ChatBody,
+    primary: ResolvedTarget,
+    entry: CachedAnswer,
+    reply: FastifyReply,
+  ): Promise<void> {
+    ctx.target = primary;
+    await sendCachedAnswer(ctx, reply, entry, wantsUsage(ctx, body));
+    this.recorder.record(ctx, {
+      status: 'success',
+      httpStatus: 200,
+      response: entry.response,
+      usage: entry.usage,
+      usageRaw: entry.usage_raw,
+      servedModel: (entry.response as { model?: string }).model ?? entry.model,
+    });
   }
 
   private async complete(
@@ -111,6 +139,7 @@ export class ChatCallService {
     body: ChatBody,
     targets: ResolvedTarget[],
     reply: FastifyReply,
+    plan: CachePlan,
   ): Promise<void> {
     const { target, result } = await this.orchestrator.execute(
       ctx,
@@ -144,12 +173,14 @@ export class ChatCallService {
       writeJson(reply.raw, 200, headers, JSON.stringify(response));
     }
     const usageRaw = (json as { usage?: unknown }).usage ?? null;
+    const usage = normalizedUsage(wire, usageRaw);
+    this.cache.save(plan, ctx, target, { response, usage, usageRaw });
     this.recorder.record(ctx, {
       status: 'success',
       httpStatus: 200,
       response,
       usageRaw,
-      usage: normalizedUsage(wire, usageRaw),
+      usage,
       servedModel: typeof json.model === 'string' ? json.model : null,
     });
   }
@@ -159,6 +190,7 @@ export class ChatCallService {
     body: ChatBody,
     targets: ResolvedTarget[],
     reply: FastifyReply,
+    plan: CachePlan,
   ): Promise<void> {
     const { target, result } = await this.orchestrator.execute(
       ctx,
@@ -170,8 +202,7 @@ export class ChatCallService {
       callerFormat: ctx.callerFormat,
       wireFormat: target.adapter.wireFormat,
       model: target.upstreamModel,
-      callerWantsUsage:
-        ctx.callerFormat === 'openai' && (body as OpenAIChatRequest).stream_options?.include_usage === true,
+      callerWantsUsage: wantsUsage(ctx, body),
     });
     reply.hijack();
     const raw = reply.raw;
@@ -207,6 +238,14 @@ export class ChatCallService {
     }
     const outcome = relay.outcome();
     const errored = outcome.error !== null || transportError !== null;
+    // Only a stream that ran to its end marker is cached: never an aborted, cut or failed one.
+    if (!aborted && !errored && outcome.completed && !ctx.abort.signal.aborted) {
+      this.cache.save(plan, ctx, target, {
+        response: outcome.response,
+        usage: outcome.usage,
+        usageRaw: outcome.usageRaw,
+      });
+    }
     this.recorder.record(ctx, {
       status: aborted ? 'aborted' : errored ? 'error' : 'success',
       httpStatus: 200,
@@ -261,6 +300,11 @@ function notJson(target: ResolvedTarget): UpstreamFailure {
     retry: false,
     fallback: true,
   });
+}
+
+/** OpenAI callers streaming with stream_options.include_usage get the usage chunk. */
+function wantsUsage(ctx: CallContext, body: ChatBody): boolean {
+  return ctx.callerFormat === 'openai' && (body as OpenAIChatRequest).stream_options?.include_usage === true;
 }
 
 function normalizedUsage(wire: ApiFormat, raw: unknown): NormalizedUsage | null {

@@ -85,10 +85,22 @@ export const providerSchema = z.strictObject({
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
+/** Per-alias exact-cache policy; unset fields fall back to the global `cache.exact` block. */
+export const aliasCacheSchema = z.strictObject({
+  /** Off: this alias is never cached (the x-lessllm-cache: force header does not override it). */
+  enabled: z.boolean().optional(),
+  /** TTL of entries made for this alias (default cache.exact.default_ttl_s). */
+  ttl_s: z.number().int().positive().optional(),
+  /** Only cache deterministic requests (temperature 0) unless the caller sends x-lessllm-cache: force. */
+  deterministic_only: z.boolean().default(true),
+});
+export type AliasCacheConfig = z.infer<typeof aliasCacheSchema>;
+
 export const modelAliasSchema = z.strictObject({
   provider: z.string(),
   model: z.string(),
   fallbacks: z.array(z.string()).default([]),
+  cache: aliasCacheSchema.optional(),
 });
 export type ModelAliasConfig = z.infer<typeof modelAliasSchema>;
 
@@ -153,6 +165,36 @@ export const analyzerSchema = z.strictObject({
     .default({}),
 });
 
+export const exactCacheSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** TTL of an entry unless the alias or the caller (x-lessllm-cache-ttl) says otherwise. */
+  default_ttl_s: z.number().int().positive().default(3600),
+  /** Larger answers are not cached. */
+  max_entry_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Bound of the in-memory store (embedded mode); least recently used entries are evicted beyond it. */
+  max_total_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+});
+export type ExactCacheConfig = z.infer<typeof exactCacheSchema>;
+
+export const cacheSchema = z.strictObject({
+  /** Redis (redis://host:6379) shared by gateway replicas. Unset: an in-memory LRU per process. */
+  redis_url: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  /** Prefix of every Redis key the response cache writes. */
+  key_prefix: z.string().min(1).default('lessllm:rc:'),
+  /** A lookup slower than this is abandoned and the request goes to the provider (fail-open). */
+  lookup_timeout_ms: z.number().int().positive().default(20),
+  exact: exactCacheSchema.default(exactCacheSchema.parse({})),
+});
+export type CacheConfig = z.infer<typeof cacheSchema>;
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   proxy: proxySchema.optional(),
@@ -164,5 +206,6 @@ export const configSchema = z.strictObject({
   storage: storageSchema.default(storageSchema.parse({})),
   events: eventsSchema.default(eventsSchema.parse({})),
   analyzer: analyzerSchema.default(analyzerSchema.parse({})),
+  cache: cacheSchema.default(cacheSchema.parse({})),
 });
 export type LessLLMConfig = z.infer<typeof configSchema>;

@@ -41,6 +41,20 @@ export interface CallAttempt {
   duration_ms: number;
 }
 
+export type CacheStatus = 'hit' | 'miss' | 'bypass';
+
+/**
+ * The response cache's part in a call. On `hit` the answer came from the cache: `usage` is the cached answer's
+ * usage and nothing was spent upstream (no attempts), so analytics must count it as saved, not as cost.
+ */
+export interface CallCacheOutcome {
+  status: CacheStatus;
+  /** First 16 hex digits of the cache key; null when the cache was not consulted. */
+  key_hash: string | null;
+  saved_prompt_tokens: number;
+  saved_completion_tokens: number;
+}
+
 /** One record per call, published after the response is sent. Schema changes bump `version`. */
 export interface CallEventV1 {
   version: 1;
@@ -72,6 +86,8 @@ export interface CallEventV1 {
   attempts: CallAttempt[];
   /** Egress route of the final attempt: 'direct' or the masked proxy URL. */
   egress: string | null;
+  /** Response-cache outcome (chat calls); absent when no cache decision was made (e.g. rejected requests). */
+  cache?: CallCacheOutcome;
 }
 
 export type CallEvent = CallEventV1;

@@ -1,0 +1,32 @@
+import type { FastifyReply } from 'fastify';
+import { startEventStream, writeFrames, writeJson } from '../http/caller-response';
+import type { CallContext } from '../services/call-context';
+import type { CachedAnswer } from './cache-entry';
+import { replayFrames } from './replay';
+
+/**
+ * Sends a cached answer the way the caller asked for it: JSON, or re-streamed as the caller format's SSE
+ * frames. Fresh request id; provider and model of the original answer; `x-lessllm-cache: hit`.
+ */
+export async function sendCachedAnswer(
+  ctx: CallContext,
+  reply: FastifyReply,
+  entry: CachedAnswer,
+  includeUsage: boolean,
+): Promise<void> {
+  const headers = {
+    'x-request-id': ctx.requestId,
+    'x-lessllm-provider': entry.provider,
+    'x-lessllm-model': entry.model,
+    'x-lessllm-cache': 'hit',
+  };
+  reply.hijack();
+  const raw = reply.raw;
+  if (!ctx.isStreaming) {
+    writeJson(raw, 200, headers, JSON.stringify(entry.response));
+    return;
+  }
+  startEventStream(raw, headers);
+  await writeFrames(raw, replayFrames(ctx.callerFormat, entry.response, { includeUsage }));
+  if (!raw.destroyed) raw.end();
+}

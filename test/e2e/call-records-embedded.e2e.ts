@@ -93,6 +93,26 @@ describe('call records in embedded mode (chDB)', () => {
     expect(JSON.parse(row.response_json).content[0].text).toBe('echo: one two three four five');
   });
 
+  it('a response-cache hit is recorded as saved money, not spent', async () => {
+    const ask = () =>
+      openai.chat.completions
+        .create({ model: 'gpt-4o', temperature: 0, messages: [{ role: 'user', content: 'cache this answer' }] })
+        .withResponse();
+    const first = await ask();
+    const second = await ask();
+    expect(second.response.headers.get('x-lessllm-cache')).toBe('hit');
+    const missRow = await rowFor(first.response.headers.get('x-request-id')!);
+    const hitRow = await rowFor(second.response.headers.get('x-request-id')!);
+    expect(missRow.response_cache_status).toBe('miss');
+    expect(hitRow.response_cache_status).toBe('hit');
+    expect(Number(hitRow.estimated_cost_usd)).toBe(0);
+    expect(Number(hitRow.response_cache_saved_cost_usd)).toBeCloseTo(Number(missRow.estimated_cost_usd), 12);
+    const saved = await admin.query(
+      "SELECT model, sum(response_cache_saved_cost_usd) AS saved FROM api_calls WHERE response_cache_status = 'hit' AND timestamp >= now() - INTERVAL 7 DAY GROUP BY model",
+    );
+    expect(Number(saved[0].saved)).toBeGreaterThan(0);
+  });
+
   it('the MISSION.md example queries run unchanged', async () => {
     await server.flush();
     const perModel = await admin.query(

@@ -34,7 +34,11 @@ afterAll(async () => {
 
 describe('ClickHouseServerExecutor over @clickhouse/client (engine: chDB via chdb/connection)', () => {
   it('applies the migrations', async () => {
-    expect(await new Migrator(db).migrate()).toEqual(['0001_api_calls', '0002_api_calls_hourly']);
+    expect(await new Migrator(db).migrate()).toEqual([
+      '0001_api_calls',
+      '0002_api_calls_hourly',
+      '0003_response_cache_columns',
+    ]);
     expect(await new Migrator(db).migrate()).toEqual([]);
   });
 

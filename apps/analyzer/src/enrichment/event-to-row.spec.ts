@@ -196,6 +196,10 @@ describe('toApiCallRow', () => {
       price_version: PRICE_TABLE_VERSION,
       request_json: JSON.stringify(openaiRequest),
       response_json: JSON.stringify(openaiResponse),
+      response_cache_status: '',
+      response_cache_key: '',
+      response_cache_saved_tokens: 0,
+      response_cache_saved_cost_usd: null,
     });
     expect(promptEstimate).toBeGreaterThan(10);
     expect(completionEstimate).toBeGreaterThan(3);
@@ -348,5 +352,26 @@ describe('formatTimestamp', () => {
     expect(formatTimestamp('2026-07-24T09:30:15.123Z', 0)).toBe('2026-07-24 09:30:15.123');
     expect(formatTimestamp('2026-07-24T11:30:15+02:00', 0)).toBe('2026-07-24 09:30:15.000');
     expect(formatTimestamp('garbage', START)).toBe('2026-07-24 09:30:15.123');
+  });
+});
+
+describe('response-cache hits', () => {
+  it('cost nothing, report no provider usage, and carry the would-be cost as saved', async () => {
+    const miss = await toApiCallRow(nonStreamEvent(), deps());
+    const hit = await toApiCallRow(
+      nonStreamEvent({
+        request_id: 'req-hit',
+        attempts: [],
+        cache: { status: 'hit', key_hash: 'abcdef0123456789', saved_prompt_tokens: 12, saved_completion_tokens: 5 },
+      }),
+      deps(),
+    );
+    expect(hit.estimated_cost_usd).toBe(0);
+    expect(hit.response_cache_saved_cost_usd).toBe(miss.estimated_cost_usd);
+    expect(hit.response_cache_saved_tokens).toBe(17);
+    expect(hit.response_cache_status).toBe('hit');
+    expect(hit.actual_prompt_tokens).toBeNull();
+    expect(hit.usage_source).toBe('response_cache');
+    expect(hit.estimated_cached_tokens).toBe(0);
   });
 });

@@ -99,8 +99,10 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
   const usage = event.usage;
   const timing = event.timing;
 
+  // A response-cache hit never reached the provider: nothing was billed, nothing was read from its prompt cache.
+  const cacheHit = event.cache?.status === 'hit';
   const prediction =
-    event.endpoint === 'embeddings' || event.status === 'error'
+    event.endpoint === 'embeddings' || event.status === 'error' || cacheHit
       ? NO_PREDICTION
       : await deps.predictor.predict({
           tenant: event.tenant,
@@ -136,7 +138,9 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
         cache_creation_tokens: unbilled ? 0 : prediction.estimated_cache_write_tokens,
         cache_creation_1h_tokens: unbilled ? 0 : prediction.estimated_cache_write_1h_tokens,
       };
-  const cost = match ? computeCost(match.price, costUsage, match.accounting) : null;
+  const listCost = match ? computeCost(match.price, costUsage, match.accounting) : null;
+  const cost = cacheHit && listCost !== null ? 0 : listCost;
+  const providerUsage = cacheHit ? null : usage;
 
   return {
     request_id: event.request_id,
@@ -155,13 +159,13 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
     error_type: event.error_type,
     error_message: event.error_message,
 
-    actual_prompt_tokens: usage?.prompt_tokens ?? null,
-    actual_completion_tokens: usage?.completion_tokens ?? null,
-    actual_total_tokens: usage?.total_tokens ?? null,
-    actual_cached_tokens: usage?.cached_tokens ?? null,
-    actual_cache_creation_tokens: usage?.cache_creation_tokens ?? null,
-    actual_reasoning_tokens: usage?.reasoning_tokens ?? null,
-    actual_cache_hit_rate: actualHitRate(usage),
+    actual_prompt_tokens: providerUsage?.prompt_tokens ?? null,
+    actual_completion_tokens: providerUsage?.completion_tokens ?? null,
+    actual_total_tokens: providerUsage?.total_tokens ?? null,
+    actual_cached_tokens: providerUsage?.cached_tokens ?? null,
+    actual_cache_creation_tokens: providerUsage?.cache_creation_tokens ?? null,
+    actual_reasoning_tokens: providerUsage?.reasoning_tokens ?? null,
+    actual_cache_hit_rate: actualHitRate(providerUsage),
 
     estimated_prompt_tokens: prompt.tokens,
     estimated_completion_tokens: completionEstimate,
@@ -181,10 +185,17 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
     egress: event.egress ?? '',
     attempts: event.attempts.length,
     output_chunks: event.output_chunks,
-    usage_source: usage ? 'provider' : 'estimated',
+    usage_source: cacheHit ? 'response_cache' : usage ? 'provider' : 'estimated',
     price_version: match ? match.version : '',
     request_json: safeStringify(event.request),
     response_json: event.response == null ? '' : safeStringify(event.response),
+
+    response_cache_status: event.cache?.status ?? '',
+    response_cache_key: event.cache?.key_hash ?? '',
+    response_cache_saved_tokens: cacheHit
+      ? (event.cache?.saved_prompt_tokens ?? 0) + (event.cache?.saved_completion_tokens ?? 0)
+      : 0,
+    response_cache_saved_cost_usd: cacheHit ? listCost : null,
   };
 }
 

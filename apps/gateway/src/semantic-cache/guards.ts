@@ -16,7 +16,7 @@ const NUMBER_WORDS: Record<string, string> = {
 const NEGATIONS = new Set(
   (
     'not no never none nothing nobody nowhere neither nor without cannot cant dont doesnt didnt isnt arent ' +
-    "wasnt werent wont wouldnt shouldnt couldnt mustnt hasnt havent hadnt except exclude excluding " +
+    'wasnt werent wont wouldnt shouldnt couldnt mustnt hasnt havent hadnt except exclude excluding ' +
     'nicht kein keine keinen nie ohne pas jamais sans aucun aucune nunca sin ningún ninguna nenhum nem sem ' +
     'non mai senza niet geen nooit zonder нет не никогда без'
   ).split(' '),

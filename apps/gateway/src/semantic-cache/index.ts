@@ -8,7 +8,12 @@ export { MemorySemanticIndex, type MemorySemanticIndexOptions } from './memory-s
 export { OpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from './openai-compatible-embedder';
 export { detectRedisVectorSearch, type RedisVectorCapabilities } from './redis-capabilities';
 export { RedisSemanticIndex, type RedisSemanticIndexOptions } from './redis-semantic-index';
-export { DEFAULT_SEMANTIC_THRESHOLD, SemanticCache, type SemanticCacheOptions, type SemanticLookup } from './semantic-cache';
+export {
+  DEFAULT_SEMANTIC_THRESHOLD,
+  SemanticCache,
+  type SemanticCacheOptions,
+  type SemanticLookup,
+} from './semantic-cache';
 export {
   DEFAULT_INDEX_LIMITS,
   type SemanticEntry,

@@ -13,7 +13,9 @@ const SCRIPTS: [string, RegExp][] = [
 ];
 
 const STOPWORDS: Record<string, string[]> = {
-  en: 'the a an is are was what how why which who of to in and or for with do does can i you it my this that'.split(' '),
+  en: 'the a an is are was what how why which who of to in and or for with do does can i you it my this that'.split(
+    ' ',
+  ),
   es: 'el la los las es son qué que cómo como por para con de del un una y o en mi se lo cuál cual'.split(' '),
   fr: 'le la les est sont que quoi comment pourquoi de des du un une et ou en pour avec je mon ce qui'.split(' '),
   de: 'der die das ist sind was wie warum wer von zu und oder für mit ein eine ich mein nicht ich den dem'.split(' '),

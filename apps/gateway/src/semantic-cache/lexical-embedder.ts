@@ -34,8 +34,8 @@ export class LexicalEmbedder implements Embedder {
     this.o = {
       dimensions: 512,
       unigramWeight: 1,
-      bigramWeight: 0.8,
-      trigramWeight: 0.35,
+      bigramWeight: 1,
+      trigramWeight: 0.6,
       stopwordFactor: 0.3,
       ...options,
     };
@@ -56,7 +56,10 @@ export class LexicalEmbedder implements Embedder {
     words.forEach((w, i) => {
       const stop = STOPWORDS.has(w) ? this.o.stopwordFactor : 1;
       bump(`u:${w}`, this.o.unigramWeight * stop);
-      if (i > 0) bump(`b:${words[i - 1]} ${w}`, this.o.bigramWeight * (STOPWORDS.has(words[i - 1]) ? 0.6 : 1) * stop);
+      if (i > 0) {
+        const bothStop = stop !== 1 && STOPWORDS.has(words[i - 1]);
+        bump(`b:${words[i - 1]} ${w}`, this.o.bigramWeight * (bothStop ? this.o.stopwordFactor : 1));
+      }
       if (stop === 1) {
         const padded = `^${w}$`;
         for (let j = 0; j + 3 <= padded.length; j++) bump(`c:${padded.slice(j, j + 3)}`, this.o.trigramWeight);

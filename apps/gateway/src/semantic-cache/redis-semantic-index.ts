@@ -45,7 +45,7 @@ export class RedisSemanticIndex implements SemanticIndex {
     this.lsh = new HyperplaneLsh(options.dimensions, lsh);
     this.prefix = `${options.prefix ?? 'lessllm:sem:'}${lsh.seed.toString(36)}.${lsh.bands}x${lsh.bitsPerBand}:`;
     this.limits = { ...DEFAULT_INDEX_LIMITS, ...options };
-    this.maxCandidates = options.maxCandidates ?? 64;
+    this.maxCandidates = options.maxCandidates ?? 256;
     this.maxEvictions = options.maxEvictionsPerAdd ?? 1000;
   }
 
@@ -126,7 +126,8 @@ export class RedisSemanticIndex implements SemanticIndex {
         return;
       }
       const score = cosine(vector, decodeVector(v));
-      if (score >= options.minScore) matches.push({ id: candidates[i], text: t.toString(), value: x.toString(), score });
+      if (score >= options.minScore)
+        matches.push({ id: candidates[i], text: t.toString(), value: x.toString(), score });
     });
     if (stale.length > 0) this.dropStale(bucket, sigs, stale);
     return matches.sort((a, b) => b.score - a.score).slice(0, options.k);

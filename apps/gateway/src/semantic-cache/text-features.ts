@@ -1,6 +1,11 @@
 /** Lower-cased, NFKC-normalised word tokens (Unicode letters/digits, inner apostrophes kept). */
 export function wordTokens(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? [];
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? []
+  );
 }
 
 /** 32-bit FNV-1a over UTF-16 code units. */

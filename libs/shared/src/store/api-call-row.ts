@@ -53,4 +53,12 @@ export interface ApiCallRow {
   price_version: string;
   request_json: string;
   response_json: string;
+
+  /** The gateway's response cache: 'hit' | 'miss' | 'bypass' | '' (not consulted). */
+  response_cache_status: string;
+  response_cache_key: string;
+  /** Prompt + completion tokens a hit did not spend upstream. */
+  response_cache_saved_tokens: number;
+  /** What a hit would have cost at list price (null: unknown model, or not a hit). */
+  response_cache_saved_cost_usd: number | null;
 }

@@ -1,6 +1,7 @@
 import { migration0001 } from './0001_api_calls';
 import { migration0002 } from './0002_api_calls_hourly';
+import { migration0003 } from './0003_response_cache_columns';
 import type { Migration } from './migration';
 
 /** All migrations, in the order they apply. Append new ones; never edit or renumber an applied one. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];

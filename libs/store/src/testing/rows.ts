@@ -46,6 +46,10 @@ export function makeRow(overrides: Partial<ApiCallRow> = {}): ApiCallRow {
     price_version: '2024-03',
     request_json: '{"model":"auto","messages":[{"role":"user","content":"hi"}]}',
     response_json: '{"choices":[{"message":{"role":"assistant","content":"hello"}}]}',
+    response_cache_status: 'miss',
+    response_cache_key: '0123456789abcdef',
+    response_cache_saved_tokens: 0,
+    response_cache_saved_cost_usd: null,
     ...overrides,
   };
 }

@@ -254,7 +254,9 @@ describe('lessllm query / stats / export / migrate', { timeout: 60_000 }, () => 
       expect(mini.map((r) => r.model)).toEqual([SERVED.mini, SERVED.mini]);
     });
 
-    it.skipIf(!existsSync('/usr/bin/script'))('export on a terminal: the progress bar does not break it', async () => {
+    const hasScript = existsSync('/usr/bin/script');
+    if (!hasScript) console.warn('skipped "export on a terminal": /usr/bin/script (util-linux) is not installed');
+    it.skipIf(!hasScript)('export on a terminal: the progress bar does not break it', async () => {
       // util-linux `script` gives the CLI a pseudo-terminal, so cli-progress draws (and must clear) its bar.
       const out = join(dir, 'tty.parquet');
       const command = [process.execPath, CLI, 'export', '--out', out, ...remote()]

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { canConnect, freePort } from './ports';
+
+export { freePort };
 
 /** A real proxy server running as a child process for one test file. */
 export interface RunningProxy {
@@ -40,29 +42,6 @@ async function findBinary(name: string, debianPackage: string): Promise<string> 
     `${name} not found: install the Debian package ${debianPackage} ` +
       `(sudo apt-get install -y ${debianPackage}, or run .ci/install-proxies.sh)`,
   );
-}
-
-/** A port that was free a moment ago (the proxy binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 interface Spawned {

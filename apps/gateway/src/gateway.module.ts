@@ -3,6 +3,8 @@ import { CALL_EVENT_BUS, RESPONSE_CACHE_STORE } from '@lessllm/shared';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { createResponseCacheStore } from './cache/response-cache-store.factory';
 import { ResponseCacheService } from './cache/response-cache.service';
+import { createSemanticIndex, SEMANTIC_INDEX } from './cache/semantic-index.factory';
+import { SEMANTIC_DIMENSIONS, SemanticResponseCacheService } from './cache/semantic-response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { GATEWAY_LOGGER } from './config/logger.token';
 import { ChatCompletionsController } from './controllers/chat-completions.controller';
@@ -48,6 +50,11 @@ export class GatewayModule {
           useFactory: () => createResponseCacheStore(options.config.config.cache, options.logger),
         },
         ResponseCacheService,
+        {
+          provide: SEMANTIC_INDEX,
+          useFactory: () => createSemanticIndex(options.config.config, SEMANTIC_DIMENSIONS, options.logger),
+        },
+        SemanticResponseCacheService,
         CallerAuthService,
         ModelResolverService,
         UpstreamClientService,

@@ -113,7 +113,12 @@ describe('ClickHouseServerCallStore (ClickHouse server: CLICKHOUSE_URL or a test
   });
 
   it('migrations apply once', async () => {
-    expect(await store.migrate()).toEqual(['0001_api_calls', '0002_api_calls_hourly', '0003_response_cache_columns']);
+    expect(await store.migrate()).toEqual([
+      '0001_api_calls',
+      '0002_api_calls_hourly',
+      '0003_response_cache_columns',
+      '0004_response_cache_similarity',
+    ]);
     expect(await store.migrate()).toEqual([]);
   });
 

@@ -38,6 +38,7 @@ describe('ClickHouseServerExecutor over @clickhouse/client (engine: chDB via chd
       '0001_api_calls',
       '0002_api_calls_hourly',
       '0003_response_cache_columns',
+      '0004_response_cache_similarity',
     ]);
     expect(await new Migrator(db).migrate()).toEqual([]);
   });

@@ -10,7 +10,12 @@ const dir = makeTempDir('chdb-migrations');
 let store: ChdbCallStore;
 let session: Session;
 let migrator: Migrator;
-const ALL = ['0001_api_calls', '0002_api_calls_hourly', '0003_response_cache_columns'];
+const ALL = [
+  '0001_api_calls',
+  '0002_api_calls_hourly',
+  '0003_response_cache_columns',
+  '0004_response_cache_similarity',
+];
 
 async function rowsOf(sql: string): Promise<Record<string, unknown>[]> {
   const text = (await session.queryAsync(sql, { format: 'JSONEachRow' })).text();
@@ -96,8 +101,16 @@ describe('migrations on chDB', () => {
 
   it('re-applying the rollup migration backfills rows stored before it, once', async () => {
     expect(await store.insertCalls(makeRows(40))).toBe(40);
-    expect(await migrator.rollback(2)).toEqual(['0003_response_cache_columns', '0002_api_calls_hourly']);
-    expect(await store.migrate()).toEqual(['0002_api_calls_hourly', '0003_response_cache_columns']);
+    expect(await migrator.rollback(3)).toEqual([
+      '0004_response_cache_similarity',
+      '0003_response_cache_columns',
+      '0002_api_calls_hourly',
+    ]);
+    expect(await store.migrate()).toEqual([
+      '0002_api_calls_hourly',
+      '0003_response_cache_columns',
+      '0004_response_cache_similarity',
+    ]);
     expect(await rowsOf('SELECT sum(calls) AS calls FROM api_calls_hourly')).toEqual([{ calls: 40 }]);
     // The view is live again: new rows arrive in the rollup, and the backfill does not run twice.
     expect(await store.insertCalls(makeRows(5, 'later'))).toBe(5);

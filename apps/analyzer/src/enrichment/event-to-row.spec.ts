@@ -200,6 +200,7 @@ describe('toApiCallRow', () => {
       response_cache_key: '',
       response_cache_saved_tokens: 0,
       response_cache_saved_cost_usd: null,
+      response_cache_similarity: null,
     });
     expect(promptEstimate).toBeGreaterThan(10);
     expect(completionEstimate).toBeGreaterThan(3);
@@ -370,6 +371,35 @@ describe('response-cache hits', () => {
     expect(hit.response_cache_saved_cost_usd).toBe(miss.estimated_cost_usd);
     expect(hit.response_cache_saved_tokens).toBe(17);
     expect(hit.response_cache_status).toBe('hit');
+    expect(hit.actual_prompt_tokens).toBeNull();
+    expect(hit.usage_source).toBe('response_cache');
+    expect(hit.estimated_cached_tokens).toBe(0);
+    expect(hit.response_cache_similarity).toBeNull();
+    expect(miss.response_cache_similarity).toBeNull();
+  });
+
+  it('a semantic-hit is costed like a hit, with its similarity recorded', async () => {
+    const miss = await toApiCallRow(nonStreamEvent(), deps());
+    const hit = await toApiCallRow(
+      nonStreamEvent({
+        request_id: 'req-semantic-hit',
+        attempts: [],
+        cache: {
+          status: 'semantic-hit',
+          key_hash: 'abcdef0123456789',
+          saved_prompt_tokens: 12,
+          saved_completion_tokens: 5,
+          similarity: 0.93,
+        },
+      }),
+      deps(),
+    );
+    expect(hit.estimated_cost_usd).toBe(0);
+    expect(miss.estimated_cost_usd).toBeGreaterThan(0);
+    expect(hit.response_cache_saved_cost_usd).toBe(miss.estimated_cost_usd);
+    expect(hit.response_cache_saved_tokens).toBe(17);
+    expect(hit.response_cache_status).toBe('semantic-hit');
+    expect(hit.response_cache_similarity).toBe(0.93);
     expect(hit.actual_prompt_tokens).toBeNull();
     expect(hit.usage_source).toBe('response_cache');
     expect(hit.estimated_cached_tokens).toBe(0);

@@ -99,8 +99,9 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
   const usage = event.usage;
   const timing = event.timing;
 
-  // A response-cache hit never reached the provider: nothing was billed, nothing was read from its prompt cache.
-  const cacheHit = event.cache?.status === 'hit';
+  // A response-cache hit (exact or semantic) never reached the provider: nothing was billed, nothing was read
+  // from its prompt cache.
+  const cacheHit = event.cache?.status === 'hit' || event.cache?.status === 'semantic-hit';
   const prediction =
     event.endpoint === 'embeddings' || event.status === 'error' || cacheHit
       ? NO_PREDICTION
@@ -196,6 +197,10 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
       ? (event.cache?.saved_prompt_tokens ?? 0) + (event.cache?.saved_completion_tokens ?? 0)
       : 0,
     response_cache_saved_cost_usd: cacheHit ? listCost : null,
+    response_cache_similarity:
+      event.cache?.status === 'semantic-hit' && typeof event.cache.similarity === 'number'
+        ? event.cache.similarity
+        : null,
   };
 }
 

@@ -6,19 +6,21 @@ import { replayFrames } from './replay';
 
 /**
  * Sends a cached answer the way the caller asked for it: JSON, or re-streamed as the caller format's SSE
- * frames. Fresh request id; provider and model of the original answer; `x-lessllm-cache: hit`.
+ * frames. Fresh request id; provider and model of the original answer; `x-lessllm-cache: hit` (or
+ * `semantic-hit` for an answer found by the semantic cache).
  */
 export async function sendCachedAnswer(
   ctx: CallContext,
   reply: FastifyReply,
   entry: CachedAnswer,
   includeUsage: boolean,
+  status: 'hit' | 'semantic-hit' = 'hit',
 ): Promise<void> {
   const headers = {
     'x-request-id': ctx.requestId,
     'x-lessllm-provider': entry.provider,
     'x-lessllm-model': entry.model,
-    'x-lessllm-cache': 'hit',
+    'x-lessllm-cache': status,
   };
   reply.hijack();
   const raw = reply.raw;

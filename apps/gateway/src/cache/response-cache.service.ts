@@ -27,6 +27,9 @@ export interface CachePlan {
   /** The key under the primary target (null when the cache is bypassed). */
   key: string | null;
   keyFor(target: ResolvedTarget): string;
+  /** Who the entries belong to (tenant and, for bring-your-own-key callers, a digest of their key). */
+  owner: { tenant: string | null; keyOwner: string | null };
+  primary: ResolvedTarget;
   outcome: CallCacheOutcome;
 }
 
@@ -114,7 +117,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
       saved_completion_tokens: 0,
     };
     ctx.cache = outcome;
-    return { decision, key, keyFor, outcome };
+    return { decision, key, keyFor, owner: { tenant: ctx.caller?.tenant ?? null, keyOwner }, primary, outcome };
   }
 
   /** A cached answer, or null: not found, unreadable, or the store failed or was too slow (fail-open). */
@@ -159,15 +162,16 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Stores a complete, cacheable answer in the background, under the key of the target that served it (an
-   * answer from a fallback is only found by requests whose primary is that fallback).
+   * answer from a fallback is only found by requests whose primary is that fallback). Returns the key it is
+   * being stored under, or null when the answer is not stored.
    */
   save(
     plan: CachePlan,
     ctx: CallContext,
     target: ResolvedTarget,
     answer: { response: unknown; usage: NormalizedUsage | null; usageRaw: unknown },
-  ): void {
-    if (!plan.decision.store || !isCacheableResponse(ctx.callerFormat, answer.response)) return;
+  ): string | null {
+    if (!plan.decision.store || !isCacheableResponse(ctx.callerFormat, answer.response)) return null;
     const entry: CachedAnswer = {
       v: 1,
       format: ctx.callerFormat,
@@ -179,7 +183,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
       stored_at: Date.now(),
     };
     const value = JSON.stringify(entry);
-    if (Buffer.byteLength(value) > this.loaded.config.cache.exact.max_entry_bytes) return;
+    if (Buffer.byteLength(value) > this.loaded.config.cache.exact.max_entry_bytes) return null;
     const key = plan.keyFor(target);
     this.store.set(key, value, plan.decision.ttlS).then(
       () => void this.counters.stores++,
@@ -188,6 +192,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
         this.warner.warn({ store: this.store.kind, err: err.message }, 'response cache store failed');
       },
     );
+    return key;
   }
 
   async onModuleDestroy(): Promise<void> {

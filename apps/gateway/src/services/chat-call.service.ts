@@ -22,6 +22,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CachedAnswer } from '../cache/cache-entry';
 import { sendCachedAnswer } from '../cache/cached-reply';
 import { ResponseCacheService, type CachePlan } from '../cache/response-cache.service';
+import { SemanticResponseCacheService } from '../cache/semantic-response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { anthropicMessagesRequestSchema, openAIChatRequestSchema, validateBody } from '../dtos/request-validation';
 import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
@@ -58,6 +59,7 @@ export class ChatCallService {
     private readonly recorder: CallRecorderService,
     private readonly failures: CallFailureService,
     private readonly cache: ResponseCacheService,
+    private readonly semantic: SemanticResponseCacheService,
   ) {}
 
   async handle(format: ApiFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -73,7 +75,8 @@ export class ChatCallService {
       ctx.userId = userIdOf(format, body, req.headers['x-lessllm-user']);
       const { targets } = this.resolver.resolve(body.model, 'chat');
       const plan = this.cache.plan(ctx, body, targets[0], req.headers);
-      const cached = await this.cache.lookup(plan, ctx);
+      // The semantic cache is only consulted after an exact miss, under the same policy.
+      const cached = (await this.cache.lookup(plan, ctx)) ?? (await this.semantic.lookup(plan, ctx, body));
       if (cached) await this.serveCached(ctx, body, targets[0], cached, reply);
       else if (ctx.isStreaming) await this.stream(ctx, body, targets, reply, plan);
       else await this.complete(ctx, body, targets, reply, plan);
@@ -114,7 +117,10 @@ export class ChatCallService {
     };
   }
 
-  /** A cache hit: no upstream attempt; the event carries the cached usage and `cache.status = 'hit'`. */
+  /**
+   * A cache hit: no upstream attempt; the event carries the cached usage and `cache.status = 'hit'` (or
+   * `'semantic-hit'` with its similarity).
+   */
   private async serveCached(
     ctx: CallContext,
     body: ChatBody,
@@ -123,7 +129,8 @@ export class ChatCallService {
     reply: FastifyReply,
   ): Promise<void> {
     ctx.target = primary;
-    await sendCachedAnswer(ctx, reply, entry, wantsUsage(ctx, body));
+    const status = ctx.cache?.status === 'semantic-hit' ? 'semantic-hit' : 'hit';
+    await sendCachedAnswer(ctx, reply, entry, wantsUsage(ctx, body), status);
     this.recorder.record(ctx, {
       status: 'success',
       httpStatus: 200,
@@ -174,7 +181,8 @@ export class ChatCallService {
     }
     const usageRaw = (json as { usage?: unknown }).usage ?? null;
     const usage = normalizedUsage(wire, usageRaw);
-    this.cache.save(plan, ctx, target, { response, usage, usageRaw });
+    const key = this.cache.save(plan, ctx, target, { response, usage, usageRaw });
+    this.semantic.save(plan, ctx, target, body, key);
     this.recorder.record(ctx, {
       status: 'success',
       httpStatus: 200,
@@ -240,11 +248,12 @@ export class ChatCallService {
     const errored = outcome.error !== null || transportError !== null;
     // Only a stream that ran to its end marker is cached: never an aborted, cut or failed one.
     if (!aborted && !errored && outcome.completed && !ctx.abort.signal.aborted) {
-      this.cache.save(plan, ctx, target, {
+      const key = this.cache.save(plan, ctx, target, {
         response: outcome.response,
         usage: outcome.usage,
         usageRaw: outcome.usageRaw,
       });
+      this.semantic.save(plan, ctx, target, body, key);
     }
     this.recorder.record(ctx, {
       status: aborted ? 'aborted' : errored ? 'error' : 'success',

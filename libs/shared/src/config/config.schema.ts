@@ -93,6 +93,10 @@ export const aliasCacheSchema = z.strictObject({
   ttl_s: z.number().int().positive().optional(),
   /** Only cache deterministic requests (temperature 0) unless the caller sends x-lessllm-cache: force. */
   deterministic_only: z.boolean().default(true),
+  /** Semantic cache for this alias (default: cache.semantic.enabled). False turns it off for this alias only. */
+  semantic: z.boolean().optional(),
+  /** Cosine threshold of the semantic cache for this alias (default cache.semantic.threshold). */
+  semantic_threshold: z.number().gt(0).max(1).optional(),
 });
 export type AliasCacheConfig = z.infer<typeof aliasCacheSchema>;
 
@@ -184,6 +188,22 @@ export const exactCacheSchema = z.strictObject({
 });
 export type ExactCacheConfig = z.infer<typeof exactCacheSchema>;
 
+/**
+ * Semantic cache: reuses a cached answer when only the last user turn differs and is lexically close. Off by
+ * default: the local embedder measures lexical similarity, not meaning (recall ~0.54 at precision 1.00 on
+ * eval/cache), so it only catches case/punctuation/filler variants; turn it on where that is worth it.
+ */
+export const semanticCacheSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Cosine threshold (default DEFAULT_SEMANTIC_THRESHOLD = 0.85, chosen by eval/cache for the lexical embedder). */
+  threshold: z.number().gt(0).max(1).default(0.85),
+  /** Lifetime of a semantic index entry (the answer itself lives in the exact cache, with its own TTL). */
+  ttl_s: z.number().int().positive().default(3600),
+  /** Entries kept per context bucket (same tenant, model, params and history); the oldest are evicted. */
+  max_per_bucket: z.number().int().positive().default(1000),
+});
+export type SemanticCacheConfig = z.infer<typeof semanticCacheSchema>;
+
 export const cacheSchema = z.strictObject({
   /** Redis (redis://host:6379) shared by gateway replicas. Unset: an in-memory LRU per process. */
   redis_url: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
@@ -192,6 +212,7 @@ export const cacheSchema = z.strictObject({
   /** A lookup slower than this is abandoned and the request goes to the provider (fail-open). */
   lookup_timeout_ms: z.number().int().positive().default(20),
   exact: exactCacheSchema.default(exactCacheSchema.parse({})),
+  semantic: semanticCacheSchema.default(semanticCacheSchema.parse({})),
 });
 export type CacheConfig = z.infer<typeof cacheSchema>;
 

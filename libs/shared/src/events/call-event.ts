@@ -41,7 +41,8 @@ export interface CallAttempt {
   duration_ms: number;
 }
 
-export type CacheStatus = 'hit' | 'miss' | 'bypass';
+/** `semantic-hit`: answered from the semantic cache (a close enough earlier request), like a `hit`. */
+export type CacheStatus = 'hit' | 'semantic-hit' | 'miss' | 'bypass';
 
 /**
  * The response cache's part in a call. On `hit` the answer came from the cache: `usage` is the cached answer's
@@ -53,6 +54,8 @@ export interface CallCacheOutcome {
   key_hash: string | null;
   saved_prompt_tokens: number;
   saved_completion_tokens: number;
+  /** On `semantic-hit`: cosine similarity of the last user turn to the cached one. */
+  similarity?: number;
 }
 
 /** One record per call, published after the response is sent. Schema changes bump `version`. */

@@ -54,11 +54,13 @@ export interface ApiCallRow {
   request_json: string;
   response_json: string;
 
-  /** The gateway's response cache: 'hit' | 'miss' | 'bypass' | '' (not consulted). */
+  /** The gateway's response cache: 'hit' | 'semantic-hit' | 'miss' | 'bypass' | '' (not consulted). */
   response_cache_status: string;
   response_cache_key: string;
   /** Prompt + completion tokens a hit did not spend upstream. */
   response_cache_saved_tokens: number;
   /** What a hit would have cost at list price (null: unknown model, or not a hit). */
   response_cache_saved_cost_usd: number | null;
+  /** On a semantic-hit: cosine similarity of the last user turn to the cached one (null otherwise). */
+  response_cache_similarity: number | null;
 }

@@ -50,6 +50,7 @@ export function makeRow(overrides: Partial<ApiCallRow> = {}): ApiCallRow {
     response_cache_key: '0123456789abcdef',
     response_cache_saved_tokens: 0,
     response_cache_saved_cost_usd: null,
+    response_cache_similarity: null,
     ...overrides,
   };
 }

@@ -1,11 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseCacheService } from '../../apps/gateway/src/cache/response-cache.service';
 import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { redisUnderPrefix } from '../support/redis-keys';
 
 const weather = {
   type: 'function' as const,
@@ -254,17 +255,16 @@ describe('exact response cache (Redis store)', () => {
   const prefix = `lessllm-test:${randomUUID()}:`;
   let h: Harness;
   let redis: Redis;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
     h = await startHarness((fakes) =>
       standardConfig(fakes, { cache: { redis_url: 'redis://127.0.0.1:6379', key_prefix: prefix } as never }),
     );
-    redis = new Redis('redis://127.0.0.1:6379');
+    ({ redis, cleanup } = redisUnderPrefix(prefix));
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await cleanup();
     await h.stop();
   });
 

@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SemanticResponseCacheService } from '../../apps/gateway/src/cache/semantic-response-cache.service';
 import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { redisUnderPrefix } from '../support/redis-keys';
 
 const clients = (h: Harness, key = 'team-a-key-123') => ({
   openai: new OpenAI({ baseURL: `${h.gateway.url}/v1`, apiKey: key, maxRetries: 0 }),
@@ -198,6 +199,7 @@ describe('semantic cache (Redis index)', () => {
   const prefix = `lessllm-test:${randomUUID()}:`;
   let h: Harness;
   let redis: Redis;
+  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
     h = await startHarness((fakes) =>
@@ -205,12 +207,10 @@ describe('semantic cache (Redis index)', () => {
         cache: semanticConfig({ redis_url: 'redis://127.0.0.1:6379', key_prefix: prefix }),
       }),
     );
-    redis = new Redis('redis://127.0.0.1:6379');
+    ({ redis, cleanup } = redisUnderPrefix(prefix));
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await cleanup();
     await h.stop();
   });
 

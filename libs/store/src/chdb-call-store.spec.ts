@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbCallStore } from './chdb-call-store';
 import { readOnlySetStatement } from './read-only-settings';
-import { StoreQueryError } from './store-query-error';
+import { collect, refusal } from './testing/assertions';
 import { makeRow, makeRows, MODELS } from './testing/rows';
 import { makeTempDir, removeDir } from './testing/temp-dir';
 
@@ -22,21 +22,6 @@ async function adminRows(sql: string): Promise<Record<string, unknown>[]> {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line));
-}
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<StoreQueryError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreQueryError);
-  return err as StoreQueryError;
 }
 
 function groupBy<K>(list: ApiCallRow[], key: (row: ApiCallRow) => K): Map<K, ApiCallRow[]> {

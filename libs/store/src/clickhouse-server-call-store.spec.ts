@@ -4,7 +4,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClickHouseServerCallStore } from './clickhouse-server-call-store';
 import { readOnlySettings } from './read-only-settings';
-import { StoreQueryError } from './store-query-error';
+import { collect, refusal } from './testing/assertions';
 import { makeRow, makeRows } from './testing/rows';
 
 /**
@@ -65,21 +65,6 @@ const database = `lessllm_test_${process.pid}_${Date.now()}`;
 let admin: ClickHouseClient | undefined;
 let store: ClickHouseServerCallStore;
 const rows = makeRows(300);
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<StoreQueryError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreQueryError);
-  return err as StoreQueryError;
-}
 
 describe('ClickHouseServerCallStore (ClickHouse server: CLICKHOUSE_URL or a testcontainers container)', () => {
   beforeAll(async () => {

@@ -134,6 +134,19 @@ describe('call records in embedded mode (chDB)', () => {
     expect(gpt).toBeDefined();
     expect(Number(gpt!.calls)).toBeGreaterThanOrEqual(1);
     expect(Number(gpt!.cost_usd)).toBeGreaterThan(0);
+    // The cache hit recorded above shows as savings, against the SUM over the rows themselves.
+    const [truth] = await admin.query(
+      "SELECT countIf(response_cache_status = 'hit') AS hits, countIf(response_cache_status IN ('hit', 'miss')) AS lookups, sum(coalesce(response_cache_saved_cost_usd, 0)) AS saved FROM api_calls WHERE model = '" +
+        String(gpt!.model) +
+        "' AND toDate(timestamp) = '" +
+        String(gpt!.day) +
+        "'",
+    );
+    expect(Number(gpt!.response_cache_hits)).toBe(Number(truth.hits));
+    expect(Number(gpt!.response_cache_hits)).toBeGreaterThanOrEqual(1);
+    expect(Number(gpt!.response_cache_hit_rate)).toBeCloseTo(Number(truth.hits) / Number(truth.lookups), 4);
+    expect(Number(gpt!.response_cache_saved_usd)).toBeGreaterThan(0);
+    expect(Number(gpt!.response_cache_saved_usd)).toBeCloseTo(Number(truth.saved), 6);
   });
 
   it('exports Parquet with filters', async () => {

@@ -1,17 +1,16 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes';
+import { CLI, ensureCliBuilt, runCli, type CliResult } from '../support/cli';
 import type { FakeOpenAI } from '../support/harness';
 import { freePort } from '../support/proxies';
 
 // The analytics commands of the built CLI as a user runs them: against `lessllm server` over HTTP (--url), then
 // directly on the same chDB folder once the server has stopped.
-const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
 const ADMIN_KEY = 'admin-key-cli-analytics';
 const CALLER_KEY = 'caller-key-cli-analytics';
 const SERVED = { 'gpt-4': 'gpt-4-0613', mini: 'gpt-4o-mini' } as const;
@@ -23,35 +22,8 @@ let port: number;
 let url: string;
 let server: Server;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI to completion (killed after timeoutMs, so a hang fails the test instead of the run). */
-function cli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((done) => {
-    const timer = setTimeout(() => {
-      stderr += `\n[test] killed after ${timeoutMs} ms\n`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
+/** Runs the CLI with HOME in the test folder. */
+const cli = (args: string[], timeoutMs?: number) => runCli(args, { home: dir, timeoutMs });
 
 const remote = () => ['--url', url, '--admin-key', ADMIN_KEY];
 
@@ -143,7 +115,7 @@ function writeConfig(file: string, dataDir: string, batchMaxWaitMs: number): voi
 
 beforeAll(async () => {
   // `npm run test:all` builds first; a bare `npm test` builds here so the CLI is always the current code.
-  if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  ensureCliBuilt();
   fake = await startFakeOpenAI();
   dir = mkdtempSync(join(tmpdir(), 'lessllm-cli-analytics-'));
   config = join(dir, 'lessllm.yaml');

@@ -236,3 +236,64 @@ describe('semantic cache (Redis index)', () => {
     expect(h.openai.requests.length).toBe(before + 3);
   });
 });
+
+describe('semantic cache with a model embedder through the gateway providers', () => {
+  let h: Harness;
+  const embedder = (model: string) =>
+    semanticConfig({ semantic: { enabled: true, embedder: { model, dimensions: 8 }, threshold: 0.99 } });
+
+  beforeAll(async () => {
+    h = await startHarness((fakes) => standardConfig(fakes, { cache: embedder('text-embedding-3-small') }));
+  });
+  afterAll(() => h.stop());
+
+  const embeddingCalls = () => h.openai.requests.filter((r) => r.path.endsWith('/embeddings'));
+
+  it('embeds last turns with the provider model (provider key, one request per lookup/store) and hits', async () => {
+    const { openai } = clients(h);
+    const system = freshSystem();
+    const before = embeddingCalls().length;
+    const first = await openai.chat.completions.create(ask(system, 'What is the capital of France?')).withResponse();
+    expect(first.response.headers.get('x-lessllm-cache')).toBe('miss');
+    await expect.poll(() => embeddingCalls().length).toBe(before + 2); // the lookup, then the background store
+    const second = await openai.chat.completions.create(ask(system, 'what is the capital of france')).withResponse();
+    expect(second.response.headers.get('x-lessllm-cache')).toBe('semantic-hit');
+    expect(second.data).toEqual(first.data);
+    const hitEvent = await h.eventFor(second.response.headers.get('x-request-id')!);
+    expect(hitEvent.cache?.similarity).toBeCloseTo(1, 4);
+
+    const call = embeddingCalls().at(-1)!;
+    expect(call.headers.authorization).toBe('Bearer sk-fake-openai');
+    expect(call.body).toMatchObject({ model: 'text-embedding-3-small', input: ['what is the capital of france'] });
+
+    const other = await openai.chat.completions.create(ask(system, 'What is the capital of Spain?')).withResponse();
+    expect(other.response.headers.get('x-lessllm-cache')).toBe('miss');
+    expect(h.gateway.app.get(SemanticResponseCacheService).stats()).toMatchObject({ hits: 1, lookup_failures: 0 });
+  });
+});
+
+describe('semantic cache with a failing model embedder', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness((fakes) =>
+      standardConfig(fakes, {
+        cache: semanticConfig({
+          semantic: { enabled: true, embedder: { model: 'bad-request', dimensions: 8 }, threshold: 0.99 },
+        }),
+      }),
+    );
+  });
+  afterAll(() => h.stop());
+
+  it('fails open: the call is served by the provider and the failure is counted', async () => {
+    const { openai } = clients(h);
+    const system = freshSystem();
+    for (const content of ['What is the capital of France?', 'what is the capital of france']) {
+      const res = await openai.chat.completions.create(ask(system, content)).withResponse();
+      expect(res.data.choices[0].message.content).toContain('echo:');
+      expect(res.response.headers.get('x-lessllm-cache')).toBe('miss');
+    }
+    expect(h.gateway.app.get(SemanticResponseCacheService).stats().lookup_failures).toBe(2);
+  });
+});

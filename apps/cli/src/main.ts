@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { registerAnalyticsCommands } from './commands/analytics-commands';
+import { registerCacheCommands } from './commands/cache-commands';
 import { runAnalyzer, runGateway, runServer } from './commands/serve';
 
 function portOption(value: string): number {
@@ -47,6 +48,7 @@ program
   });
 
 registerAnalyticsCommands(program);
+registerCacheCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

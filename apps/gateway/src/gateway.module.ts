@@ -1,17 +1,21 @@
 import type { AppLogger, CallEventBus } from '@lessllm/shared';
 import { CALL_EVENT_BUS, RESPONSE_CACHE_STORE } from '@lessllm/shared';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { CacheAdminService } from './cache/cache-admin.service';
 import { createResponseCacheStore } from './cache/response-cache-store.factory';
 import { ResponseCacheService } from './cache/response-cache.service';
+import { createSemanticEmbedder, SEMANTIC_EMBEDDER } from './cache/semantic-embedder.factory';
 import { createSemanticIndex, SEMANTIC_INDEX } from './cache/semantic-index.factory';
-import { SEMANTIC_DIMENSIONS, SemanticResponseCacheService } from './cache/semantic-response-cache.service';
+import { SemanticResponseCacheService } from './cache/semantic-response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { GATEWAY_LOGGER } from './config/logger.token';
+import { CacheAdminController } from './controllers/cache-admin.controller';
 import { ChatCompletionsController } from './controllers/chat-completions.controller';
 import { EmbeddingsController } from './controllers/embeddings.controller';
 import { HealthController } from './controllers/health.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { ModelsController } from './controllers/models.controller';
+import type { Embedder } from './semantic-cache';
 import { CallFailureService } from './services/call-failure.service';
 import { CallOrchestratorService } from './services/call-orchestrator.service';
 import { CallRecorderService } from './services/call-recorder.service';
@@ -40,6 +44,7 @@ export class GatewayModule {
         EmbeddingsController,
         ModelsController,
         HealthController,
+        CacheAdminController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: options.config },
@@ -51,10 +56,19 @@ export class GatewayModule {
         },
         ResponseCacheService,
         {
+          provide: SEMANTIC_EMBEDDER,
+          useFactory: (resolver: ModelResolverService, upstream: UpstreamClientService) =>
+            createSemanticEmbedder(options.config.config, resolver, upstream),
+          inject: [ModelResolverService, UpstreamClientService],
+        },
+        {
           provide: SEMANTIC_INDEX,
-          useFactory: () => createSemanticIndex(options.config.config, SEMANTIC_DIMENSIONS, options.logger),
+          useFactory: (embedder: Embedder) =>
+            createSemanticIndex(options.config.config, embedder.dimensions, options.logger),
+          inject: [SEMANTIC_EMBEDDER],
         },
         SemanticResponseCacheService,
+        CacheAdminService,
         CallerAuthService,
         ModelResolverService,
         UpstreamClientService,

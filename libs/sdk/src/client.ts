@@ -20,6 +20,13 @@ export interface ExportOptions {
   onProgress?: (bytes: number) => void;
 }
 
+/** Selects cache entries: every given part must match. `key` is a request hash or a prefix (≥ 8 hex digits). */
+export interface CacheFilter {
+  tenant?: string;
+  model?: string;
+  key?: string;
+}
+
 export class LessLLMApiError extends Error {
   constructor(
     readonly status: number,
@@ -36,7 +43,7 @@ export function formatFromPath(filepath: string): 'parquet' | 'csv' | 'jsonl' {
   return 'jsonl';
 }
 
-/** The analytics API from TypeScript: SQL, usage stats, exports. */
+/** The admin APIs from TypeScript: SQL, usage stats, exports, response-cache stats and purge. */
 export class LessLLMClient {
   private readonly base: string;
 
@@ -52,6 +59,20 @@ export class LessLLMClient {
   async getUsageStats(opts: { days?: number } = {}): Promise<Record<string, unknown>[]> {
     const body = await this.call('GET', `/v1/analytics/usage?days=${opts.days ?? 7}`);
     return (body as { rows: Record<string, unknown>[] }).rows;
+  }
+
+  /** Response-cache entries and bytes (narrowed by the filter) plus the gateway replica's hit/miss counters. */
+  async cacheStats(filter: CacheFilter = {}): Promise<Record<string, unknown>> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(filter)) if (value !== undefined) params.set(name, String(value));
+    const query = params.size ? `?${params.toString()}` : '';
+    return (await this.call('GET', `/v1/admin/cache/stats${query}`)) as Record<string, unknown>;
+  }
+
+  /** Deletes the selected response-cache entries (`'all'` empties the cache); resolves to how many. */
+  async purgeCache(filter: CacheFilter | 'all'): Promise<{ purged: number }> {
+    const body = filter === 'all' ? { all: true } : filter;
+    return (await this.call('POST', '/v1/admin/cache/purge', body)) as { purged: number };
   }
 
   async exportLogs(opts: ExportOptions): Promise<{ bytes: number; filepath: string }> {

@@ -7,6 +7,7 @@ export {
   LessLLMApiError,
   LessLLMClient,
   formatFromPath,
+  type CacheFilter,
   type ExportOptions,
   type LessLLMClientOptions,
 } from './client';

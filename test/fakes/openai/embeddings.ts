@@ -24,6 +24,17 @@ export function toBase64Float32(vector: number[]): string {
 
 type Input = { key: string; tokens: number };
 
+/**
+ * What the fake "understands" of a text: case, punctuation and spacing are ignored, so such variants embed
+ * identically (as a real model embeds them nearly identically) while any other change gives an unrelated vector.
+ */
+const meaningOf = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
 /** Normalises `input` (string | string[] | number[] | number[][]) to per-item hash keys and token counts. */
 function inputs(input: unknown): Input[] | OpenAIErrorBody {
   const invalid = openaiError(
@@ -31,7 +42,8 @@ function inputs(input: unknown): Input[] | OpenAIErrorBody {
     'invalid_request_error',
   );
   const one = (item: unknown): Input | undefined => {
-    if (typeof item === 'string' && item.length > 0) return { key: item, tokens: Math.ceil(item.length / 4) };
+    if (typeof item === 'string' && item.length > 0)
+      return { key: meaningOf(item), tokens: Math.ceil(item.length / 4) };
     if (Array.isArray(item) && item.length > 0 && item.every((t) => typeof t === 'number')) {
       return { key: JSON.stringify(item), tokens: item.length };
     }

@@ -21,7 +21,11 @@ SELECT
   round(quantile(0.5)(estimated_tpot_ms), 3) AS p50_tpot_ms,
   round(quantile(0.95)(estimated_tpot_ms), 3) AS p95_tpot_ms,
   round(avg(actual_cache_hit_rate), 4) AS actual_cache_hit_rate,
-  round(avg(estimated_cache_hit_rate), 4) AS estimated_cache_hit_rate
+  round(avg(estimated_cache_hit_rate), 4) AS estimated_cache_hit_rate,
+  countIf(response_cache_status IN ('hit', 'semantic-hit')) AS response_cache_hits,
+  round(response_cache_hits / greatest(countIf(response_cache_status IN ('hit', 'semantic-hit', 'miss')), 1), 4)
+    AS response_cache_hit_rate,
+  round(sum(coalesce(response_cache_saved_cost_usd, 0)), 6) AS response_cache_saved_usd
 FROM api_calls
 WHERE timestamp >= now64(3) - INTERVAL ${Math.trunc(days)} DAY
 GROUP BY day, model

@@ -1,8 +1,8 @@
 import type { LoadedConfig } from '@lessllm/shared';
+import { checkAdmin } from '@lessllm/shared';
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { checkAdmin } from './admin-auth';
 import { AnalyticsService } from './analytics.service';
 import { ANALYTICS_CONFIG } from './analytics.tokens';
 

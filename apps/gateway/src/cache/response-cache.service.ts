@@ -7,7 +7,7 @@ import type {
   OpenAIChatCompletion,
   ResponseCacheStore,
 } from '@lessllm/shared';
-import { RESPONSE_CACHE_STORE } from '@lessllm/shared';
+import { hashOfStoreKey, RESPONSE_CACHE_STORE, storeKey } from '@lessllm/shared';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -45,7 +45,8 @@ export interface ResponseCacheStats {
 
 const STARTUP_WAIT_MS = 1000;
 
-const short = (key: string | null) => (key ? key.slice(0, 16) : null);
+/** The request-hash prefix recorded in events and api_calls.response_cache_key (and accepted by purge). */
+export const shortKeyHash = (key: string | null) => (key ? hashOfStoreKey(key).slice(0, 16) : null);
 
 /** The exact response cache: policy, keys, fail-open lookups and background stores. */
 @Injectable()
@@ -81,6 +82,11 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
     return { ...this.counters };
   }
 
+  /** The store behind the cache (admin stats and purge). */
+  get backend(): ResponseCacheStore {
+    return this.store;
+  }
+
   /** Decides from config, the alias, the caller's headers and the request; throws on malformed cache headers. */
   plan(
     ctx: CallContext,
@@ -99,25 +105,30 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
       deterministic: isDeterministic(ctx.callerFormat, body),
     });
     const keyOwner = ctx.caller?.providerKey ? createHash('sha256').update(ctx.caller.providerKey).digest('hex') : null;
+    const tenant = ctx.caller?.tenant ?? null;
     const keyFor = (target: ResolvedTarget) =>
-      exactCacheKey({
-        callerFormat: ctx.callerFormat,
-        tenant: ctx.caller?.tenant ?? null,
-        keyOwner,
-        provider: target.providerName,
+      storeKey({
+        tenant,
         model: target.upstreamModel,
-        body,
+        hash: exactCacheKey({
+          callerFormat: ctx.callerFormat,
+          tenant,
+          keyOwner,
+          provider: target.providerName,
+          model: target.upstreamModel,
+          body,
+        }),
       });
     const active = decision.lookup || decision.store;
     const key = active ? keyFor(primary) : null;
     const outcome: CallCacheOutcome = {
       status: decision.lookup ? 'miss' : 'bypass',
-      key_hash: short(key),
+      key_hash: shortKeyHash(key),
       saved_prompt_tokens: 0,
       saved_completion_tokens: 0,
     };
     ctx.cache = outcome;
-    return { decision, key, keyFor, owner: { tenant: ctx.caller?.tenant ?? null, keyOwner }, primary, outcome };
+    return { decision, key, keyFor, owner: { tenant, keyOwner }, primary, outcome };
   }
 
   /** A cached answer, or null: not found, unreadable, or the store failed or was too slow (fail-open). */

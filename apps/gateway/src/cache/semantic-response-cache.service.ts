@@ -3,13 +3,14 @@ import { RESPONSE_CACHE_STORE } from '@lessllm/shared';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_LOGGER } from '../config/logger.token';
-import { LexicalEmbedder, SemanticCache, type ChatMessageLike, type SemanticRequest } from '../semantic-cache';
+import { SemanticCache, type ChatMessageLike, type Embedder, type SemanticRequest } from '../semantic-cache';
 import type { CallContext } from '../services/call-context';
 import type { ResolvedTarget } from '../services/model-resolver.service';
 import { parseCachedAnswer, type CachedAnswer } from './cache-entry';
 import { canonicalRequest } from './canonical-request';
 import { RateLimitedWarn } from './rate-limited-warn';
-import type { CachePlan } from './response-cache.service';
+import { shortKeyHash, type CachePlan } from './response-cache.service';
+import { embeddingBudgetMs, SEMANTIC_EMBEDDER } from './semantic-embedder.factory';
 import { SEMANTIC_INDEX, type SemanticIndexHandle } from './semantic-index.factory';
 
 export interface SemanticCacheStats {
@@ -20,9 +21,6 @@ export interface SemanticCacheStats {
   lookup_failures: number;
   store_failures: number;
 }
-
-/** The lexical embedder's size; the Redis index is built for it. */
-export const SEMANTIC_DIMENSIONS = new LexicalEmbedder().dimensions;
 
 /**
  * The semantic cache next to the exact one: consulted only after an exact miss, under the same policy (a
@@ -46,6 +44,7 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
     @Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig,
     @Inject(RESPONSE_CACHE_STORE) private readonly store: ResponseCacheStore,
     @Inject(SEMANTIC_INDEX) private readonly handle: SemanticIndexHandle | null,
+    @Inject(SEMANTIC_EMBEDDER) embedder: Embedder,
     @Inject(GATEWAY_LOGGER) logger: AppLogger,
   ) {
     this.warner = new RateLimitedWarn(logger);
@@ -56,7 +55,7 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
     }
     this.cache = handle
       ? new SemanticCache({
-          embedder: new LexicalEmbedder(),
+          embedder,
           index: handle.index,
           defaultThreshold: config.cache.semantic.threshold,
           thresholds,
@@ -66,6 +65,11 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
 
   stats(): SemanticCacheStats {
     return { ...this.counters };
+  }
+
+  /** True when some alias has the semantic cache on (an index exists). */
+  get inUse(): boolean {
+    return this.cache !== null;
   }
 
   /** Global `cache.semantic.enabled`, overridden per alias by `models.<alias>.cache.semantic`. */
@@ -84,7 +88,7 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
     }
     const cache = this.cache;
     const request = this.semanticRequest(plan, ctx, body);
-    const timeoutMs = this.loaded.config.cache.lookup_timeout_ms;
+    const timeoutMs = this.loaded.config.cache.lookup_timeout_ms + embeddingBudgetMs(this.loaded.config);
     let timer: NodeJS.Timeout | undefined;
     let found: { entry: CachedAnswer | null; score: number; key: string } | null;
     try {
@@ -123,7 +127,7 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
     }
     this.counters.hits++;
     plan.outcome.status = 'semantic-hit';
-    plan.outcome.key_hash = found.key.slice(0, 16);
+    plan.outcome.key_hash = shortKeyHash(found.key);
     plan.outcome.similarity = Math.round(found.score * 1e4) / 1e4;
     plan.outcome.saved_prompt_tokens = found.entry.usage?.prompt_tokens ?? 0;
     plan.outcome.saved_completion_tokens = found.entry.usage?.completion_tokens ?? 0;

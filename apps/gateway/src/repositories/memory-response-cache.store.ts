@@ -1,4 +1,5 @@
-import type { ResponseCacheStore } from '@lessllm/shared';
+import type { CacheStoreUsage, ResponseCacheStore, StoreKeyFilter } from '@lessllm/shared';
+import { storeKeyMatcher } from '@lessllm/shared';
 
 interface Entry {
   value: string;
@@ -49,6 +50,31 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
       this.remove(oldest);
     }
     return Promise.resolve();
+  }
+
+  usage(filter: StoreKeyFilter): Promise<CacheStoreUsage> {
+    const matches = storeKeyMatcher(filter);
+    const now = this.now();
+    let entries = 0;
+    let bytes = 0;
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt <= now || !matches(key)) continue;
+      entries++;
+      bytes += entry.bytes;
+    }
+    return Promise.resolve({ entries, bytes, bytes_estimated: false });
+  }
+
+  purge(filter: StoreKeyFilter): Promise<number> {
+    const matches = storeKeyMatcher(filter);
+    const now = this.now();
+    let purged = 0;
+    for (const [key, entry] of [...this.entries]) {
+      if (!matches(key)) continue;
+      if (entry.expiresAt > now) purged++;
+      this.remove(key);
+    }
+    return Promise.resolve(purged);
   }
 
   ready(): Promise<boolean> {

@@ -1,5 +1,13 @@
-import type { ResponseCacheStore } from '@lessllm/shared';
+import type { CacheStoreUsage, ResponseCacheStore, StoreKeyFilter } from '@lessllm/shared';
+import { storeKeyPattern } from '@lessllm/shared';
 import Redis from 'ioredis';
+
+const SCAN_BATCH = 1000;
+/** Keys whose MEMORY USAGE is read; bigger selections are extrapolated from this sample. */
+const MEMORY_SAMPLE = 1000;
+
+/** The configured key prefix is literal text: escape Redis glob characters in it. */
+const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * Cached responses in Redis, shared by gateway replicas. No offline queue and no per-command retries: when
@@ -29,6 +37,46 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
 
   async set(key: string, value: string, ttlS: number): Promise<void> {
     await this.redis.set(this.prefix + key, value, 'EX', ttlS);
+  }
+
+  async usage(filter: StoreKeyFilter): Promise<CacheStoreUsage> {
+    let entries = 0;
+    const sample: string[] = [];
+    for await (const keys of this.scan(filter)) {
+      entries += keys.length;
+      for (const key of keys) if (sample.length < MEMORY_SAMPLE) sample.push(key);
+    }
+    if (sample.length === 0) return { entries: 0, bytes: 0, bytes_estimated: false };
+    const p = this.redis.pipeline();
+    for (const key of sample) p.memory('USAGE', key);
+    let sampledBytes = 0;
+    let measured = 0;
+    for (const [err, bytes] of (await p.exec()) ?? []) {
+      if (err || typeof bytes !== 'number') continue; // expired between SCAN and MEMORY USAGE
+      sampledBytes += bytes;
+      measured++;
+    }
+    const perEntry = measured === 0 ? 0 : sampledBytes / measured;
+    return { entries, bytes: Math.round(perEntry * entries), bytes_estimated: entries > measured };
+  }
+
+  async purge(filter: StoreKeyFilter): Promise<number> {
+    let purged = 0;
+    for await (const keys of this.scan(filter)) {
+      if (keys.length > 0) purged += await this.redis.unlink(...keys);
+    }
+    return purged;
+  }
+
+  /** Batches of the store's keys under this prefix matching the filter (SCAN: never blocks Redis for long). */
+  private async *scan(filter: StoreKeyFilter): AsyncGenerator<string[]> {
+    const match = escapeGlob(this.prefix) + storeKeyPattern(filter);
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', SCAN_BATCH);
+      cursor = next;
+      yield keys;
+    } while (cursor !== '0');
   }
 
   async ready(timeoutMs: number): Promise<boolean> {

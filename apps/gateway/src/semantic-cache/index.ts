@@ -5,7 +5,11 @@ export { detectLanguage } from './language';
 export { LexicalEmbedder, type LexicalEmbedderOptions } from './lexical-embedder';
 export { DEFAULT_LSH, HyperplaneLsh, type LshOptions } from './lsh';
 export { MemorySemanticIndex, type MemorySemanticIndexOptions } from './memory-semantic-index';
-export { OpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from './openai-compatible-embedder';
+export {
+  OpenAICompatibleEmbedder,
+  parseEmbeddingsResponse,
+  type OpenAICompatibleEmbedderOptions,
+} from './openai-compatible-embedder';
 export { detectRedisVectorSearch, type RedisVectorCapabilities } from './redis-capabilities';
 export { RedisSemanticIndex, type RedisSemanticIndexOptions } from './redis-semantic-index';
 export {

@@ -42,18 +42,23 @@ export class OpenAICompatibleEmbedder implements Embedder {
     });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`embeddings HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
-    const parsed = JSON.parse(text) as EmbeddingsResponse;
-    const out: Float32Array[] = new Array<Float32Array>(texts.length);
-    (parsed.data ?? []).forEach((item, pos) => {
-      const idx = typeof item.index === 'number' ? item.index : pos;
-      if (!Array.isArray(item.embedding)) throw new Error('embeddings: item without a float array');
-      const vec = Float32Array.from(item.embedding as number[]);
-      if (vec.length !== this.dimensions) {
-        throw new Error(`embeddings: expected ${this.dimensions} dimensions, got ${vec.length}`);
-      }
-      out[idx] = l2Normalize(vec);
-    });
-    for (let i = 0; i < texts.length; i++) if (!out[i]) throw new Error(`embeddings: missing vector ${i}`);
-    return out;
+    return parseEmbeddingsResponse(text, texts.length, this.dimensions);
   }
+}
+
+/** Unit vectors, in input order, from an OpenAI-format embeddings response; throws on any shape mismatch. */
+export function parseEmbeddingsResponse(text: string, count: number, dimensions: number): Float32Array[] {
+  const parsed = JSON.parse(text) as EmbeddingsResponse;
+  const out: Float32Array[] = new Array<Float32Array>(count);
+  (parsed.data ?? []).forEach((item, pos) => {
+    const idx = typeof item.index === 'number' ? item.index : pos;
+    if (!Array.isArray(item.embedding)) throw new Error('embeddings: item without a float array');
+    const vec = Float32Array.from(item.embedding as number[]);
+    if (vec.length !== dimensions) {
+      throw new Error(`embeddings: expected ${dimensions} dimensions, got ${vec.length}`);
+    }
+    out[idx] = l2Normalize(vec);
+  });
+  for (let i = 0; i < count; i++) if (!out[i]) throw new Error(`embeddings: missing vector ${i}`);
+  return out;
 }

@@ -1,1 +1,2 @@
 export * from './response-cache-store.port';
+export * from './store-key';

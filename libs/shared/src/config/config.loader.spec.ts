@@ -111,6 +111,19 @@ describe('config loader', () => {
     expect(problems[0]).toMatch(/^proxy\.socks_proxy: must be a URL like/);
   });
 
+  it('asks for a semantic threshold when the embedder is a model (0.85 was measured for the lexical one)', () => {
+    const semantic = (extra: object) => ({ cache: { semantic: { enabled: true, ...extra } } });
+    const model = { model: 'text-embedding-3-small', dimensions: 1536 };
+    const problems = problemsOf(() => parseConfig(semantic({ embedder: model }), {}, true, 'test'));
+    expect(problems[0]).toMatch(/^cache\.semantic\.threshold: is required when cache\.semantic\.embedder is a model/);
+    const ok = parseConfig(semantic({ embedder: model, threshold: 0.95 }), {}, true, 'test').config.cache.semantic;
+    expect(ok.embedder).toEqual({ ...model, timeout_ms: 300 });
+    expect(parseConfig(semantic({}), {}, true, 'test').config.cache.semantic.embedder).toBe('lexical');
+    expect(problemsOf(() => parseConfig(semantic({ embedder: 'neural' }), {}, true, 'test'))[0]).toMatch(
+      /^cache\.semantic\.embedder: /,
+    );
+  });
+
   it('builds providers from environment variables alone, with env overrides', () => {
     const { config, fromFile } = loadConfig(undefined, {
       OPENAI_API_KEY: 'sk-env',

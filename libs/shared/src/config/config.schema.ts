@@ -188,20 +188,43 @@ export const exactCacheSchema = z.strictObject({
 });
 export type ExactCacheConfig = z.infer<typeof exactCacheSchema>;
 
+/** An embeddings model served by the gateway's own providers (a neural embedder). */
+export const modelEmbedderSchema = z.strictObject({
+  /** Alias or provider model that serves embeddings, e.g. text-embedding-3-small. */
+  model: z.string().min(1),
+  /** Length of its vectors (1536 for text-embedding-3-small). */
+  dimensions: z.number().int().positive(),
+  /** Embedding budget of one lookup, on top of cache.lookup_timeout_ms (a slower lookup misses). */
+  timeout_ms: z.number().int().positive().default(300),
+});
+export type ModelEmbedderConfig = z.infer<typeof modelEmbedderSchema>;
+
 /**
  * Semantic cache: reuses a cached answer when only the last user turn differs and is lexically close. Off by
  * default: the local embedder measures lexical similarity, not meaning (recall ~0.54 at precision 1.00 on
  * eval/cache), so it only catches case/punctuation/filler variants; turn it on where that is worth it.
  */
-export const semanticCacheSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  /** Cosine threshold (default DEFAULT_SEMANTIC_THRESHOLD = 0.85, chosen by eval/cache for the lexical embedder). */
-  threshold: z.number().gt(0).max(1).default(0.85),
-  /** Lifetime of a semantic index entry (the answer itself lives in the exact cache, with its own TTL). */
-  ttl_s: z.number().int().positive().default(3600),
-  /** Entries kept per context bucket (same tenant, model, params and history); the oldest are evicted. */
-  max_per_bucket: z.number().int().positive().default(1000),
-});
+export const semanticCacheSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** `lexical` (local, no network: word and character n-grams) or an embeddings model through the gateway. */
+    embedder: z.union([z.literal('lexical'), modelEmbedderSchema]).default('lexical'),
+    /**
+     * Cosine threshold. Default 0.85, chosen by eval/cache for the lexical embedder; a model embedder's scores
+     * live on another scale, so with one the threshold must be set (measure it with `npm run eval:cache`).
+     */
+    threshold: z.number().gt(0).max(1).optional(),
+    /** Lifetime of a semantic index entry (the answer itself lives in the exact cache, with its own TTL). */
+    ttl_s: z.number().int().positive().default(3600),
+    /** Entries kept per context bucket (same tenant, model, params and history); the oldest are evicted. */
+    max_per_bucket: z.number().int().positive().default(1000),
+  })
+  .refine((semantic) => semantic.embedder === 'lexical' || semantic.threshold !== undefined, {
+    path: ['threshold'],
+    message:
+      'is required when cache.semantic.embedder is a model: 0.85 was measured for the lexical embedder only; ' +
+      'measure yours with `npm run eval:cache` (LESSLLM_EVAL_EMBEDDINGS_*) and set it',
+  });
 export type SemanticCacheConfig = z.infer<typeof semanticCacheSchema>;
 
 export const cacheSchema = z.strictObject({

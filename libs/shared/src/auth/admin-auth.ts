@@ -1,7 +1,7 @@
-import type { AuthConfig } from '@lessllm/shared';
-import { GatewayError } from '@lessllm/shared';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AuthConfig } from '../config';
+import { GatewayError } from '../errors';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -11,15 +11,15 @@ function bearer(headers: IncomingHttpHeaders): string | null {
 }
 
 /**
- * The analytics API takes only the admin key. With no `auth` block at all the gateway runs open (development),
- * and so does this API; with `auth` but no `admin_key` it is closed.
+ * The admin APIs (analytics, cache administration) take only the admin key. With no `auth` block at all the
+ * gateway runs open (development), and so do they; with `auth` but no `admin_key` they are closed.
  */
-export function checkAdmin(auth: AuthConfig | undefined, headers: IncomingHttpHeaders): void {
+export function checkAdmin(auth: AuthConfig | undefined, headers: IncomingHttpHeaders, api = 'analytics'): void {
   if (!auth) return;
   if (!auth.admin_key) {
     throw new GatewayError(
       'permission',
-      'The analytics API is disabled: set auth.admin_key in lessllm.yaml.',
+      `The ${api} API is disabled: set auth.admin_key in lessllm.yaml.`,
       null,
       'admin_key_not_configured',
     );
@@ -35,7 +35,7 @@ export function checkAdmin(auth: AuthConfig | undefined, headers: IncomingHttpHe
   if (!timingSafeEqual(digest(key), digest(auth.admin_key))) {
     throw new GatewayError(
       'permission',
-      'Wrong admin key: the analytics API takes only auth.admin_key (caller keys are not accepted here).',
+      `Wrong admin key: the ${api} API takes only auth.admin_key (caller keys are not accepted here).`,
       null,
       'admin_key_required',
     );

@@ -67,16 +67,17 @@ export async function warmUp(
 }
 
 /**
- * Open-loop load: sends at a fixed rate whatever the responses do (no coordinated omission from waiting on slow
+ * Open-loop load (bodies sent in turn when several): sends at a fixed rate whatever the responses do (no coordinated omission from waiting on slow
  * responses). Latency is measured from the moment each request is handed to undici.
  */
 export async function fixedRate(
   client: Agent,
   origin: string,
-  body: string,
+  body: string | readonly string[],
   rps: number,
   seconds: number,
 ): Promise<LoadRun> {
+  const bodies = typeof body === 'string' ? [body] : body;
   const { run, track } = recorder();
   const total = Math.round(rps * seconds);
   const interval = 1000 / rps;
@@ -85,7 +86,7 @@ export async function fixedRate(
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
-    for (; sent < due; sent++) inFlight.push(track(post(client, origin, body)));
+    for (; sent < due; sent++) inFlight.push(track(post(client, origin, bodies[sent % bodies.length])));
     await sleep(1);
   }
   await Promise.all(inFlight);

@@ -28,3 +28,15 @@ export function chatBody(model: string, stream = false): string {
     ...(stream ? { stream } : {}),
   });
 }
+
+/** `count` distinct cacheable requests (temperature 0), for the response-cache phase. */
+export function cacheableBodies(model: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      model,
+      messages: [MESSAGES[0], { ...MESSAGES[1], content: `${MESSAGES[1].content} (ticket ${i + 1})` }],
+      temperature: 0,
+      max_tokens: 128,
+    }),
+  );
+}

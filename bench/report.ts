@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
+import type { ExactCacheResult } from './cache';
 import type { IngestResult } from './ingest';
 import { ingestGoal, renderIngest } from './ingest-report';
 import type { MemoryResult } from './memory';
@@ -31,6 +32,7 @@ export interface BenchResults {
   streaming: { fast: PhaseResult; slow: PhaseResult };
   memory: MemoryResult;
   ingest: IngestResult;
+  exactCache: ExactCacheResult;
   added: { gateway: { p50: number; p99: number }; passthrough: { p50: number; p99: number } };
   goals: Goal[];
   /** Errors in every phase, warm-up included; anything but 0 fails the benchmark. */
@@ -81,6 +83,7 @@ export function goals(
   throughput: PhaseResult,
   memory: MemoryResult,
   ingest: IngestResult,
+  exactCache: ExactCacheResult,
 ): Goal[] {
   const t = SETTINGS.targets;
   const addedP50 = round(latency.gateway.latency.p50 - latency.direct.latency.p50);
@@ -109,6 +112,31 @@ export function goals(
     },
     below(`peak RSS with ${memory.streams} streams`, memory.rssPeakMb, 'MB', t.rssMb),
     ingestGoal(ingest),
+    ...(exactCache.skipped
+      ? []
+      : [below('exact-cache hit p99 through the gateway (Redis)', exactCache.gatewayHit.p99, 'ms', t.exactHitP99Ms)]),
+  ];
+}
+
+function renderExactCache(c: ExactCacheResult): string[] {
+  const s = SETTINGS.cache;
+  const title = `6. Exact-cache hits through the gateway (Redis store), ${s.entries} distinct entries in turn, fixed ${s.rps} req/s, ${s.seconds} s x ${SETTINGS.rounds}`;
+  if (c.skipped) return [title, `   skipped: ${c.skipped}`];
+  const row = (name: string, l: ExactCacheResult['direct']) => [
+    name,
+    fmt(l.p50),
+    fmt(l.p90),
+    fmt(l.p99),
+    fmt(l.max, 1),
+  ];
+  return [
+    title,
+    table(
+      ['target', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      [row('gateway, cache hit', c.gatewayHit), row('provider (fake) direct', c.direct)],
+    ),
+    `   hit / direct p99 = ${fmt(c.gatewayHit.p99 / c.direct.p99, 2)}; served from the cache: ${c.hits}/${c.requests}; ` +
+      `${c.entries} entries, ${c.bytesPerEntry} bytes per entry in Redis (MEMORY USAGE, ~${fmt(c.bytesPerEntry / 1024, 1)} KiB)`,
   ];
 }
 
@@ -158,6 +186,8 @@ export function render(r: BenchResults): string {
     `   gateway RSS: before ${fmt(m.rssBeforeMb, 1)} MB, plateau (all open) ${fmt(m.rssPlateauMb, 1)} MB, peak ${fmt(m.rssPeakMb, 1)} MB`,
     '',
     ...renderIngest(r.ingest),
+    '',
+    ...renderExactCache(r.exactCache),
     '',
     'Goals',
     table(

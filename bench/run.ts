@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { exactCachePhase, type ExactCacheResult, purgeCache } from './cache';
 import { CpuMeter } from './cpu-meter';
 import { ingestPhase } from './ingest';
 import { createClient } from './load';
@@ -7,7 +8,8 @@ import { latencyPhase, type Origins, type PhaseResult, streamingPhases, throughp
 import { rssMb } from './processes';
 import { type BenchResults, goals, render, writeJson } from './report';
 import { startServices } from './services';
-import { SETTINGS } from './settings';
+import { BENCH_REDIS_URL, SETTINGS } from './settings';
+import { summarise } from './stats';
 
 /**
  * `npm run bench`: fake provider, pass-through proxy and gateway each in a child process; this process only generates
@@ -43,6 +45,10 @@ async function main(): Promise<number> {
     const memory = await measured('memory', () =>
       memoryPhase(services.gateway, services.gatewayPid, services.longModels),
     );
+    const exactCache: ExactCacheResult = services.redisUrl
+      ? await measured('cache', () => exactCachePhase(client, services.gateway, services.direct))
+      : skippedExactCache(`no Redis reachable at ${BENCH_REDIS_URL} (set BENCH_REDIS_URL)`);
+    if (services.redisUrl) await purgeCache(services.gateway);
     // Its own nats-server and analyzer; it measures the other processes' CPU itself (ours = every bench child).
     const ingest = await ingestPhase([process.pid, ...services.pids]);
     foreignCpu.ingest = ingest.foreignCores;
@@ -52,6 +58,7 @@ async function main(): Promise<number> {
       warmupErrors +
       memory.failed +
       ingest.errors +
+      exactCache.errors +
       phases.reduce((n, p) => n + p.direct.errors + p.passthrough.errors + p.gateway.errors, 0);
     const added = (t: 'gateway' | 'passthrough') => ({
       p50: +(latency[t].latency.p50 - latency.direct.latency.p50).toFixed(3),
@@ -69,8 +76,9 @@ async function main(): Promise<number> {
       streaming,
       memory,
       ingest,
+      exactCache,
       added: { gateway: added('gateway'), passthrough: added('passthrough') },
-      goals: goals(latency, throughput, memory, ingest),
+      goals: goals(latency, throughput, memory, ingest, exactCache),
       totalErrors,
     };
     process.stdout.write(`\n${render(results)}\n`);
@@ -79,6 +87,7 @@ async function main(): Promise<number> {
       for (const [target, r] of Object.entries(p)) if (r.firstError) log(`bench: ${target}: ${r.firstError}`);
     }
     if (ingest.firstError) log(`bench: ingest: ${ingest.firstError}`);
+    if (exactCache.firstError) log(`bench: cache: ${exactCache.firstError}`);
     return totalErrors === 0 ? 0 : 1;
   } finally {
     await client.close();
@@ -86,11 +95,26 @@ async function main(): Promise<number> {
   }
 }
 
+function skippedExactCache(reason: string): ExactCacheResult {
+  process.stderr.write(`bench: exact cache phase skipped: ${reason}\n`);
+  const none = summarise([]);
+  return {
+    skipped: reason,
+    entries: 0,
+    bytesPerEntry: 0,
+    requests: 0,
+    hits: 0,
+    errors: 0,
+    gatewayHit: none,
+    direct: none,
+  };
+}
+
 // Every phase is bounded; this only guards against a hang nobody foresaw (children die with this process).
 setTimeout(() => {
-  process.stderr.write('bench: still running after 6 minutes, giving up\n');
+  process.stderr.write('bench: still running after 9 minutes, giving up\n');
   process.exit(1);
-}, 360_000).unref();
+}, 540_000).unref();
 
 main().then(
   (code) => process.exit(code),

@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { canConnect } from '../test/support/ports';
 import { type Child, spawnNode } from './processes';
-import { API_KEY, SETTINGS } from './settings';
+import { API_KEY, BENCH_REDIS_URL, SETTINGS } from './settings';
 
 /** The three servers under test, each in its own process. */
 export interface Services {
@@ -16,12 +17,20 @@ export interface Services {
   pids: number[];
   /** Gateway model names for ~10 s streams, one per provider entry. */
   longModels: string[];
+  /** Redis behind the gateway's exact cache, or null when none was reachable. */
+  redisUrl: string | null;
   stop(): Promise<void>;
 }
 
 const READY_JSON = /^READY (\{.*\})$/m;
 
-function gatewayConfig(mainPort: number, longPort: number, longModels: string[], natsUrl: string): string {
+function gatewayConfig(
+  mainPort: number,
+  longPort: number,
+  longModels: string[],
+  natsUrl: string,
+  redisUrl: string | null,
+): string {
   const fake = (port: number, models: string[]) => ({
     type: 'openai',
     base_url: `http://127.0.0.1:${port}/v1`,
@@ -41,7 +50,16 @@ function gatewayConfig(mainPort: number, longPort: number, longModels: string[],
     events: { nats_url: natsUrl },
     providers,
     models,
+    // The exact cache on Redis under a prefix of its own; the main phases send temperature 0.2 (not cached: bypass,
+    // no Redis round trip), only the cache phase sends cacheable requests.
+    ...(redisUrl ? { cache: { redis_url: redisUrl, key_prefix: `lessllm-bench:${process.pid}:` } } : {}),
   });
+}
+
+/** The Redis URL when something answers on its port, else null (the cache phase then says it was skipped). */
+async function reachableRedis(): Promise<string | null> {
+  const url = new URL(BENCH_REDIS_URL);
+  return (await canConnect(Number(url.port || 6379), url.hostname)) ? BENCH_REDIS_URL : null;
 }
 
 /** The compiled CLI: `dist/apps/cli/src/main.js` with today's tsconfig (rootDir `.`), `dist/apps/cli/main.js` if flattened. */
@@ -89,7 +107,8 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
 
     const longModels = Array.from({ length: SETTINGS.memory.providers }, (_, i) => `stream-long-${i + 1}`);
     const configFile = path.join(tmp, 'lessllm.yaml');
-    writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels, natsUrl));
+    const redisUrl = await reachableRedis();
+    writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels, natsUrl, redisUrl));
     const gateway = await spawnNode({
       name: 'gateway',
       args: [cliEntry(), 'gateway', '--port', '0', '--config', configFile],
@@ -105,6 +124,7 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
       gatewayPid: gateway.pid,
       pids: children.map((c) => c.pid),
       longModels,
+      redisUrl,
       stop,
     };
   } catch (err) {

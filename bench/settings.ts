@@ -47,7 +47,22 @@ export const SETTINGS = {
      */
     profileSeconds: 4,
   },
-  targets: { addedP50Ms: 1, addedP99Ms: 5, throughputRatio: 0.6, rssMb: 300, ingestEventsPerSec: 20_000 },
+  /** Exact-cache hits through the gateway with the Redis store (skipped, saying so, when Redis is not reachable). */
+  cache: { entries: 1000, rps: 500, seconds: 5 },
+  /** Semantic index lookups on plain Redis, one bucket filled to this many entries (embedding time excluded). */
+  semantic: { entries: 100_000, lookups: 2000 },
+  targets: {
+    addedP50Ms: 1,
+    addedP99Ms: 5,
+    throughputRatio: 0.6,
+    rssMb: 300,
+    ingestEventsPerSec: 20_000,
+    exactHitP99Ms: 2,
+    semanticLookupP99Ms: 10,
+  },
 } as const;
 
 export const API_KEY = 'sk-fake-openai';
+
+/** Redis for the cache phases (the gateway's exact cache and the semantic index bench). */
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

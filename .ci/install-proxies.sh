@@ -24,7 +24,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO chmod +x "$policy"
     created_policy=1
   fi
-  DEBIAN_FRONTEND=noninteractive $SUDO -E apt-get install -y tinyproxy dante-server microsocks || status=$?
+  # As root there is no sudo (and no -E to pass); otherwise keep DEBIAN_FRONTEND through sudo.
+  DEBIAN_FRONTEND=noninteractive ${SUDO:+$SUDO -E} apt-get install -y tinyproxy dante-server microsocks || status=$?
   if [ -n "$created_policy" ]; then $SUDO rm -f "$policy"; fi
   if [ "${status:-0}" -ne 0 ]; then exit "$status"; fi
 fi

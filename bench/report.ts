@@ -6,6 +6,7 @@ import type { IngestResult } from './ingest';
 import { ingestGoal, renderIngest } from './ingest-report';
 import type { MemoryResult } from './memory';
 import { type PhaseResult, TARGETS } from './phases';
+import type { RouterBenchResult } from './router';
 import { SETTINGS } from './settings';
 import { round } from './stats';
 
@@ -33,6 +34,7 @@ export interface BenchResults {
   memory: MemoryResult;
   ingest: IngestResult;
   exactCache: ExactCacheResult;
+  router: RouterBenchResult;
   added: { gateway: { p50: number; p99: number }; passthrough: { p50: number; p99: number } };
   goals: Goal[];
   /** Errors in every phase, warm-up included; anything but 0 fails the benchmark. */
@@ -84,6 +86,7 @@ export function goals(
   memory: MemoryResult,
   ingest: IngestResult,
   exactCache: ExactCacheResult,
+  router: RouterBenchResult,
 ): Goal[] {
   const t = SETTINGS.targets;
   const addedP50 = round(latency.gateway.latency.p50 - latency.direct.latency.p50);
@@ -115,6 +118,25 @@ export function goals(
     ...(exactCache.skipped
       ? []
       : [below('exact-cache hit p99 through the gateway (Redis)', exactCache.gatewayHit.p99, 'ms', t.exactHitP99Ms)]),
+    below('router decision p99 over NATS', router.nats.p99, 'ms', t.routerNatsP99Ms),
+  ];
+}
+
+function renderRouter(r: RouterBenchResult): string[] {
+  const row = (name: string, l: RouterBenchResult['nats']) => [name, fmt(l.p50), fmt(l.p90), fmt(l.p99), fmt(l.max, 1)];
+  const added = (q: 'p50' | 'p99') => fmt(r.gatewayAuto[q] - r.gatewayFixed[q]);
+  return [
+    `7. Router (features classifier): decisions in-process and over NATS (one in flight), and through the gateway at ${SETTINGS.fixedRate.rps} req/s`,
+    table(
+      ['decision', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      [
+        row('in-process (RouterEngine)', r.inProcess),
+        row('over NATS (router service)', r.nats),
+        row('gateway, model "auto"', r.gatewayAuto),
+        row('gateway, fixed model', r.gatewayFixed),
+      ],
+    ),
+    `   "auto" adds p50 ${added('p50')} ms, p99 ${added('p99')} ms over a fixed model (same upstream); NATS errors ${r.natsErrors}`,
   ];
 }
 
@@ -188,6 +210,8 @@ export function render(r: BenchResults): string {
     ...renderIngest(r.ingest),
     '',
     ...renderExactCache(r.exactCache),
+    '',
+    ...renderRouter(r.router),
     '',
     'Goals',
     table(

@@ -7,7 +7,8 @@ import { memoryPhase } from './memory';
 import { latencyPhase, type Origins, type PhaseResult, streamingPhases, throughputPhase, warmUpAll } from './phases';
 import { rssMb } from './processes';
 import { type BenchResults, goals, render, writeJson } from './report';
-import { startServices } from './services';
+import { type RouterBenchResult, routerPhase } from './router';
+import { benchRouterConfig, startServices } from './services';
 import { BENCH_REDIS_URL, SETTINGS } from './settings';
 import { summarise } from './stats';
 
@@ -49,6 +50,9 @@ async function main(): Promise<number> {
       ? await measured('cache', () => exactCachePhase(client, services.gateway, services.direct))
       : skippedExactCache(`no Redis reachable at ${BENCH_REDIS_URL} (set BENCH_REDIS_URL)`);
     if (services.redisUrl) await purgeCache(services.gateway);
+    const router: RouterBenchResult = await measured('router', () =>
+      routerPhase(client, services.gateway, services.natsUrl, benchRouterConfig(services.natsUrl)),
+    );
     // Its own nats-server and analyzer; it measures the other processes' CPU itself (ours = every bench child).
     const ingest = await ingestPhase([process.pid, ...services.pids]);
     foreignCpu.ingest = ingest.foreignCores;
@@ -59,6 +63,8 @@ async function main(): Promise<number> {
       memory.failed +
       ingest.errors +
       exactCache.errors +
+      router.natsErrors +
+      router.gatewayErrors +
       phases.reduce((n, p) => n + p.direct.errors + p.passthrough.errors + p.gateway.errors, 0);
     const added = (t: 'gateway' | 'passthrough') => ({
       p50: +(latency[t].latency.p50 - latency.direct.latency.p50).toFixed(3),
@@ -77,8 +83,9 @@ async function main(): Promise<number> {
       memory,
       ingest,
       exactCache,
+      router,
       added: { gateway: added('gateway'), passthrough: added('passthrough') },
-      goals: goals(latency, throughput, memory, ingest, exactCache),
+      goals: goals(latency, throughput, memory, ingest, exactCache, router),
       totalErrors,
     };
     process.stdout.write(`\n${render(results)}\n`);
@@ -88,6 +95,8 @@ async function main(): Promise<number> {
     }
     if (ingest.firstError) log(`bench: ingest: ${ingest.firstError}`);
     if (exactCache.firstError) log(`bench: cache: ${exactCache.firstError}`);
+    if (router.natsFirstError) log(`bench: router over NATS: ${router.natsFirstError}`);
+    if (router.gatewayFirstError) log(`bench: router through the gateway: ${router.gatewayFirstError}`);
     return totalErrors === 0 ? 0 : 1;
   } finally {
     await client.close();

@@ -17,6 +17,8 @@ export interface Services {
   pids: number[];
   /** Gateway model names for ~10 s streams, one per provider entry. */
   longModels: string[];
+  /** The private NATS the gateway publishes to and the router service answers on. */
+  natsUrl: string;
   /** Redis behind the gateway's exact cache, or null when none was reachable. */
   redisUrl: string | null;
   stop(): Promise<void>;
@@ -38,7 +40,10 @@ function gatewayConfig(
     models,
   });
   const providers: Record<string, unknown> = { openai: fake(mainPort, ['fast', 'stream-slow']) };
-  const models: Record<string, unknown> = {};
+  const models: Record<string, unknown> = {
+    'tier-small': { provider: 'openai', model: 'fast' },
+    'tier-large': { provider: 'openai', model: 'fast' },
+  };
   longModels.forEach((model, i) => {
     providers[`long-${i + 1}`] = fake(longPort, []);
     models[model] = { provider: `long-${i + 1}`, model: 'stream-slow' };
@@ -50,10 +55,23 @@ function gatewayConfig(
     events: { nats_url: natsUrl },
     providers,
     models,
+    // model "auto": the features classifier in the router service process, asked over NATS like in production.
+    router: benchRouterConfig(natsUrl),
     // The exact cache on Redis under a prefix of its own; the main phases send temperature 0.2 (not cached: bypass,
     // no Redis round trip), only the cache phase sends cacheable requests.
     ...(redisUrl ? { cache: { redis_url: redisUrl, key_prefix: `lessllm-bench:${process.pid}:` } } : {}),
   });
+}
+
+/** The router block of the bench config (the router bench also runs this engine in-process). */
+export function benchRouterConfig(natsUrl: string) {
+  return {
+    classifier: 'features' as const,
+    default_tier: 'small',
+    timeout_ms: 5,
+    nats_url: natsUrl,
+    tiers: { small: { model: 'tier-small' }, large: { model: 'tier-large' } },
+  };
 }
 
 /** The Redis URL when something answers on its port, else null (the cache phase then says it was skipped). */
@@ -109,6 +127,12 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
     const configFile = path.join(tmp, 'lessllm.yaml');
     const redisUrl = await reachableRedis();
     writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels, natsUrl, redisUrl));
+    const router = await spawnNode({
+      name: 'router',
+      args: [cliEntry(), 'router', '--config', configFile],
+      readyLine: /LessLLM router on (\S+)/,
+    });
+    children.push(router);
     const gateway = await spawnNode({
       name: 'gateway',
       args: [cliEntry(), 'gateway', '--port', '0', '--config', configFile],
@@ -125,6 +149,7 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
       pids: children.map((c) => c.pid),
       longModels,
       redisUrl,
+      natsUrl,
       stop,
     };
   } catch (err) {

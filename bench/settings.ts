@@ -51,6 +51,8 @@ export const SETTINGS = {
   cache: { entries: 1000, rps: 500, seconds: 5 },
   /** Semantic index lookups on plain Redis, one bucket filled to this many entries (embedding time excluded). */
   semantic: { entries: 100_000, lookups: 2000 },
+  /** Router decisions: in-process, over NATS to the router service process, and through the gateway. */
+  router: { inProcessDecisions: 20_000, natsWarmup: 500, natsDecisions: 5000 },
   targets: {
     addedP50Ms: 1,
     addedP99Ms: 5,
@@ -59,6 +61,7 @@ export const SETTINGS = {
     ingestEventsPerSec: 20_000,
     exactHitP99Ms: 2,
     semanticLookupP99Ms: 10,
+    routerNatsP99Ms: 2,
   },
 } as const;
 

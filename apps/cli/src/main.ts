@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerAnalyticsCommands } from './commands/analytics-commands';
 import { registerCacheCommands } from './commands/cache-commands';
+import { registerRouterCommands } from './commands/router-commands';
 import { runAnalyzer, runGateway, runServer } from './commands/serve';
 
 function portOption(value: string): number {
@@ -36,19 +37,9 @@ serviceOptions(
     .description('the analyzer service: JetStream consumer -> ClickHouse, analytics API (port 8001)'),
 ).action(runAnalyzer);
 
-program
-  .command('router')
-  .description('router service (distributed mode)')
-  .option('-c, --config <file>', 'lessllm.yaml')
-  .action(() => {
-    process.stderr.write(
-      'lessllm router: the router service (classifier over NATS) is not built yet; run `lessllm server` for the all-in-one gateway.\n',
-    );
-    process.exit(2);
-  });
-
 registerAnalyticsCommands(program);
 registerCacheCommands(program);
+registerRouterCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,5 +1,5 @@
 import type { AppLogger, CallEventBus } from '@lessllm/shared';
-import { CALL_EVENT_BUS, RESPONSE_CACHE_STORE } from '@lessllm/shared';
+import { CALL_EVENT_BUS, RESPONSE_CACHE_STORE, ROUTER_PORT } from '@lessllm/shared';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CacheAdminService } from './cache/cache-admin.service';
 import { createResponseCacheStore } from './cache/response-cache-store.factory';
@@ -15,6 +15,8 @@ import { EmbeddingsController } from './controllers/embeddings.controller';
 import { HealthController } from './controllers/health.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { ModelsController } from './controllers/models.controller';
+import { RoutePlannerService } from './routing/route-planner.service';
+import { createRouterPort } from './routing/router-port.factory';
 import type { Embedder } from './semantic-cache';
 import { CallFailureService } from './services/call-failure.service';
 import { CallOrchestratorService } from './services/call-orchestrator.service';
@@ -69,6 +71,8 @@ export class GatewayModule {
         },
         SemanticResponseCacheService,
         CacheAdminService,
+        { provide: ROUTER_PORT, useFactory: () => createRouterPort(options.config.config, options.logger) },
+        RoutePlannerService,
         CallerAuthService,
         ModelResolverService,
         UpstreamClientService,

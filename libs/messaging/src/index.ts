@@ -3,3 +3,4 @@ export * from './dead-letter';
 export * from './jetstream-call-consumer';
 export * from './jetstream-call-event-bus';
 export * from './jetstream-setup';
+export { NatsRouterClient } from './nats-router-client';

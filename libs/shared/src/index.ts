@@ -6,5 +6,6 @@ export * from './events';
 export * from './logging';
 export * from './pricing';
 export * from './providers';
+export * from './router';
 export * from './store';
 export * from './wire';

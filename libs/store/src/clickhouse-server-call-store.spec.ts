@@ -103,6 +103,7 @@ describe('ClickHouseServerCallStore (ClickHouse server: CLICKHOUSE_URL or a test
       '0002_api_calls_hourly',
       '0003_response_cache_columns',
       '0004_response_cache_similarity',
+      '0005_router_columns',
     ]);
     expect(await store.migrate()).toEqual([]);
   });

@@ -39,6 +39,7 @@ describe('ClickHouseServerExecutor over @clickhouse/client (engine: chDB via chd
       '0002_api_calls_hourly',
       '0003_response_cache_columns',
       '0004_response_cache_similarity',
+      '0005_router_columns',
     ]);
     expect(await new Migrator(db).migrate()).toEqual([]);
   });

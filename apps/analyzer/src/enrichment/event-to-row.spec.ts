@@ -201,6 +201,15 @@ describe('toApiCallRow', () => {
       response_cache_saved_tokens: 0,
       response_cache_saved_cost_usd: null,
       response_cache_similarity: null,
+      router_requested: '',
+      router_tier: '',
+      router_model: '',
+      router_classifier: '',
+      router_probability: null,
+      router_reason: '',
+      router_source: '',
+      router_decision_ms: null,
+      router_escalated_from: '',
     });
     expect(promptEstimate).toBeGreaterThan(10);
     expect(completionEstimate).toBeGreaterThan(3);
@@ -403,5 +412,54 @@ describe('response-cache hits', () => {
     expect(hit.actual_prompt_tokens).toBeNull();
     expect(hit.usage_source).toBe('response_cache');
     expect(hit.estimated_cached_tokens).toBe(0);
+  });
+});
+
+describe('router decisions', () => {
+  it('are carried into the router_* columns, escalation included', async () => {
+    const row = await toApiCallRow(
+      nonStreamEvent({
+        requested_model: 'auto',
+        route: {
+          requested: 'auto',
+          tier: 'large',
+          model: 'gpt-4o',
+          classifier: 'cascade',
+          probability: null,
+          reason: 'cascade: small answer failed the check (cut_off); escalated to large',
+          source: 'router',
+          decision_ms: 0.012,
+          escalated_from: 'small',
+        },
+      }),
+      deps(),
+    );
+    expect(row).toMatchObject({
+      router_requested: 'auto',
+      router_tier: 'large',
+      router_model: 'gpt-4o',
+      router_classifier: 'cascade',
+      router_probability: null,
+      router_source: 'router',
+      router_decision_ms: 0.012,
+      router_escalated_from: 'small',
+    });
+    expect(row.router_reason).toContain('cut_off');
+    const features = await toApiCallRow(
+      nonStreamEvent({
+        route: {
+          requested: 'auto',
+          tier: 'small',
+          model: 'mini',
+          classifier: 'features',
+          probability: 0.21,
+          reason: 'features p=0.21 weak',
+          source: 'router',
+          decision_ms: 0.05,
+        },
+      }),
+      deps(),
+    );
+    expect(features).toMatchObject({ router_probability: 0.21, router_escalated_from: '' });
   });
 });

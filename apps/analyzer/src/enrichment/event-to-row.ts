@@ -102,6 +102,7 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
   // A response-cache hit (exact or semantic) never reached the provider: nothing was billed, nothing was read
   // from its prompt cache.
   const cacheHit = event.cache?.status === 'hit' || event.cache?.status === 'semantic-hit';
+  const route = event.route;
   const prediction =
     event.endpoint === 'embeddings' || event.status === 'error' || cacheHit
       ? NO_PREDICTION
@@ -201,6 +202,16 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
       event.cache?.status === 'semantic-hit' && typeof event.cache.similarity === 'number'
         ? event.cache.similarity
         : null,
+
+    router_requested: route?.requested ?? '',
+    router_tier: route?.tier ?? '',
+    router_model: route?.model ?? '',
+    router_classifier: route?.classifier ?? '',
+    router_probability: typeof route?.probability === 'number' ? route.probability : null,
+    router_reason: route?.reason ?? '',
+    router_source: route?.source ?? '',
+    router_decision_ms: typeof route?.decision_ms === 'number' ? route.decision_ms : null,
+    router_escalated_from: route?.escalated_from ?? '',
   };
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type LoadedConfig } from '@lessllm/shared';
 import { startAnalyzer } from '../../../analyzer/src/start-analyzer';
+import { startRouter } from '../../../router/src/start-router';
 import { startServer } from '../../../server/src/start-server';
 
 export interface ServeOptions {
@@ -8,7 +9,7 @@ export interface ServeOptions {
   config?: string;
 }
 
-function loadOrExit(path: string | undefined): LoadedConfig {
+export function loadOrExit(path: string | undefined): LoadedConfig {
   try {
     return loadConfig(path);
   } catch (err) {
@@ -58,4 +59,11 @@ export async function runAnalyzer(options: ServeOptions): Promise<void> {
   const running = await startAnalyzer({ config: loadOrExit(options.config), port: options.port, host: options.host });
   stopOnSignals(running.stop);
   process.stdout.write(`LessLLM analyzer on ${running.url} (store: ${running.store.kind})\n`);
+}
+
+/** `lessllm router`: the router service (lessllm.router.decide over NATS). */
+export async function runRouter(options: { config?: string; natsUrl?: string }): Promise<void> {
+  const running = await startRouter({ config: loadOrExit(options.config), natsUrl: options.natsUrl });
+  stopOnSignals(running.stop);
+  process.stdout.write(`LessLLM router on ${running.natsUrl} (subject lessllm.router.decide)\n`);
 }

@@ -21,6 +21,7 @@ export async function sendCachedAnswer(
     'x-lessllm-provider': entry.provider,
     'x-lessllm-model': entry.model,
     'x-lessllm-cache': status,
+    ...(ctx.route ? { 'x-lessllm-tier': ctx.route.tier } : {}),
   };
   reply.hijack();
   const raw = reply.raw;

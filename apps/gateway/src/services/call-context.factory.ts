@@ -31,5 +31,6 @@ export function newCallContext(
     headersAt: null,
     abort,
     cache: null,
+    route: null,
   };
 }

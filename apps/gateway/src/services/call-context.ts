@@ -1,4 +1,4 @@
-import type { ApiFormat, CallAttempt, CallCacheOutcome, Endpoint } from '@lessllm/shared';
+import type { ApiFormat, CallAttempt, CallCacheOutcome, CallRouteOutcome, Endpoint } from '@lessllm/shared';
 import type { ConnectionTiming } from '../egress';
 import type { Caller } from './caller-auth.service';
 import type { ResolvedTarget } from './model-resolver.service';
@@ -24,4 +24,6 @@ export interface CallContext {
   abort: AbortController;
   /** The response cache's outcome, once a cache decision was made. */
   cache: CallCacheOutcome | null;
+  /** The router's outcome, for tier requests (`model: "auto"` or a tier name). */
+  route: CallRouteOutcome | null;
 }

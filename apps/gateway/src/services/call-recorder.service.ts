@@ -67,6 +67,7 @@ export class CallRecorderService {
       attempts: ctx.attempts,
       egress: conn?.egress ?? null,
       ...(ctx.cache ? { cache: { ...ctx.cache } } : {}),
+      ...(ctx.route ? { route: { ...ctx.route } } : {}),
     };
     this.bus.publish(event);
     this.logger.info(
@@ -84,6 +85,7 @@ export class CallRecorderService {
         total_ms: event.timing.total_ms,
         ttft_ms: event.timing.first_token_ms,
         cache: event.cache?.status,
+        tier: event.route?.tier,
       },
       'call',
     );

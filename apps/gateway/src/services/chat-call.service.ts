@@ -21,11 +21,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CachedAnswer } from '../cache/cache-entry';
 import { sendCachedAnswer } from '../cache/cached-reply';
+import { replayFrames } from '../cache/replay';
 import { ResponseCacheService, type CachePlan } from '../cache/response-cache.service';
 import { SemanticResponseCacheService } from '../cache/semantic-response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { anthropicMessagesRequestSchema, openAIChatRequestSchema, validateBody } from '../dtos/request-validation';
 import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
+import { cascadeFailure } from '../routing/cascade-check';
+import { RoutePlannerService } from '../routing/route-planner.service';
 import type { CallContext } from './call-context';
 import { newCallContext } from './call-context.factory';
 import { CallFailureService } from './call-failure.service';
@@ -38,6 +41,18 @@ import { UpstreamEventReader, statusForStreamError } from './upstream-events';
 import { UpstreamFailure } from './upstream-failure';
 
 type ChatBody = OpenAIChatRequest | AnthropicMessagesRequest;
+
+/** A complete (non-streamed) upstream answer, already in the caller's format. */
+interface Completion {
+  target: ResolvedTarget;
+  headers: Record<string, string | string[] | undefined>;
+  /** The upstream body as received (sent untouched when the caller speaks the upstream's format). */
+  text: string;
+  json: OpenAIChatCompletion | AnthropicMessage;
+  response: unknown;
+  usageRaw: unknown;
+  usage: NormalizedUsage | null;
+}
 
 interface OpenedStream {
   reader: UpstreamEventReader;
@@ -60,24 +75,30 @@ export class ChatCallService {
     private readonly failures: CallFailureService,
     private readonly cache: ResponseCacheService,
     private readonly semantic: SemanticResponseCacheService,
+    private readonly routes: RoutePlannerService,
   ) {}
 
   async handle(format: ApiFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ctx = newCallContext(req, reply, format, format === 'openai' ? 'chat.completions' : 'messages');
     ctx.caller = this.auth.authenticate(req.headers);
     try {
-      const body: ChatBody =
+      let body: ChatBody =
         format === 'openai'
           ? (validateBody(openAIChatRequestSchema, req.body) as OpenAIChatRequest)
           : (validateBody(anthropicMessagesRequestSchema, req.body) as AnthropicMessagesRequest);
       ctx.requestedModel = body.model;
       ctx.isStreaming = body.stream === true;
       ctx.userId = userIdOf(format, body, req.headers['x-lessllm-user']);
+      // Tier requests (`auto` or a tier name) become the chosen tier's model alias before anything else.
+      ctx.route = await this.routes.plan(format, body, req.headers);
+      if (ctx.route) body = { ...body, model: ctx.route.model };
       const { targets } = this.resolver.resolve(body.model, 'chat');
       const plan = this.cache.plan(ctx, body, targets[0], req.headers);
       // The semantic cache is only consulted after an exact miss, under the same policy.
       const cached = (await this.cache.lookup(plan, ctx)) ?? (await this.semantic.lookup(plan, ctx, body));
       if (cached) await this.serveCached(ctx, body, targets[0], cached, reply);
+      else if (ctx.route?.source === 'router' && ctx.route.classifier === 'cascade')
+        await this.cascade(ctx, body, targets, reply, plan);
       else if (ctx.isStreaming) await this.stream(ctx, body, targets, reply, plan);
       else await this.complete(ctx, body, targets, reply, plan);
     } catch (err) {
@@ -85,7 +106,7 @@ export class ChatCallService {
     }
   }
 
-  private prepare(ctx: CallContext, body: ChatBody, target: ResolvedTarget): PreparedRequest {
+  private prepare(ctx: CallContext, body: ChatBody, target: ResolvedTarget, stream = ctx.isStreaming): PreparedRequest {
     const wire = target.adapter.wireFormat;
     const model = target.upstreamModel;
     let upstream: Record<string, unknown>;
@@ -94,11 +115,12 @@ export class ChatCallService {
       upstream = { ...openaiRequestToAnthropic(body as OpenAIChatRequest, model, target.provider.default_max_tokens) };
     else upstream = { ...anthropicRequestToOpenAI(body as AnthropicMessagesRequest, model) };
     // Exact usage for streams: ask an OpenAI-format upstream for the usage chunk even if the caller did not.
-    if (ctx.isStreaming && wire === 'openai' && target.provider.stream_usage) {
+    if (stream && wire === 'openai' && target.provider.stream_usage) {
       const current = (upstream.stream_options ?? {}) as Record<string, unknown>;
       if (current.include_usage !== true) upstream.stream_options = { ...current, include_usage: true };
     }
-    if (ctx.isStreaming) upstream.stream = true;
+    if (stream) upstream.stream = true;
+    else delete upstream.stream;
     const apiKey = ctx.caller?.providerKey ?? target.provider.api_key ?? '';
     return { endpoint: target.adapter.endpoint('chat', model, apiKey), body: JSON.stringify(upstream) };
   }
@@ -114,6 +136,7 @@ export class ChatCallService {
       'x-lessllm-provider': target.providerName,
       'x-lessllm-model': target.upstreamModel,
       'x-lessllm-cache': ctx.cache?.status ?? 'bypass',
+      ...(ctx.route ? { 'x-lessllm-tier': ctx.route.tier } : {}),
     };
   }
 
@@ -148,10 +171,15 @@ export class ChatCallService {
     reply: FastifyReply,
     plan: CachePlan,
   ): Promise<void> {
+    await this.send(ctx, body, await this.fetchCompletion(ctx, body, targets), reply, plan);
+  }
+
+  /** One non-streamed answer from the first target that gives one (retries and fallbacks included). */
+  private async fetchCompletion(ctx: CallContext, body: ChatBody, targets: ResolvedTarget[]): Promise<Completion> {
     const { target, result } = await this.orchestrator.execute(
       ctx,
       targets,
-      (t) => this.prepare(ctx, body, t),
+      (t) => this.prepare(ctx, body, t, false),
       async (t, res) => {
         const text = await res.body.text();
         if (!looksLikeJsonObject(text)) throw notJson(t);
@@ -159,17 +187,9 @@ export class ChatCallService {
       },
     );
     const wire = target.adapter.wireFormat;
-    const headers = this.responseHeaders(ctx, target, result.headers);
-    reply.hijack();
-    let json: OpenAIChatCompletion | AnthropicMessage;
-    let response: unknown;
-    if (ctx.callerFormat === wire) {
-      // Same format: the bytes go out untouched, and parsing for the record waits until they have.
-      writeJson(reply.raw, 200, headers, result.text);
-      json = JSON.parse(result.text) as OpenAIChatCompletion | AnthropicMessage;
-      response = json;
-    } else {
-      json = JSON.parse(result.text) as OpenAIChatCompletion | AnthropicMessage;
+    const json = JSON.parse(result.text) as OpenAIChatCompletion | AnthropicMessage;
+    let response: unknown = json;
+    if (ctx.callerFormat !== wire) {
       response =
         wire === 'anthropic'
           ? anthropicResponseToOpenAI(
@@ -177,10 +197,44 @@ export class ChatCallService {
               (json as AnthropicMessage).model ?? target.upstreamModel,
             )
           : openaiResponseToAnthropic(json as OpenAIChatCompletion, json.model ?? target.upstreamModel);
-      writeJson(reply.raw, 200, headers, JSON.stringify(response));
     }
     const usageRaw = (json as { usage?: unknown }).usage ?? null;
-    const usage = normalizedUsage(wire, usageRaw);
+    return {
+      target,
+      headers: result.headers,
+      text: result.text,
+      json,
+      response,
+      usageRaw,
+      usage: normalizedUsage(wire, usageRaw),
+    };
+  }
+
+  /**
+   * Sends a complete answer: JSON (the upstream bytes untouched when the formats match), or, for a streaming
+   * caller answered by the cascade's buffered cheap attempt, replayed as the caller format's stream. Then
+   * caches and records it.
+   */
+  private async send(
+    ctx: CallContext,
+    body: ChatBody,
+    answer: Completion,
+    reply: FastifyReply,
+    plan: CachePlan,
+  ): Promise<void> {
+    const { target, response, usage, usageRaw } = answer;
+    const headers = this.responseHeaders(ctx, target, answer.headers);
+    reply.hijack();
+    let firstTokenAt: number | null = null;
+    if (ctx.isStreaming) {
+      startEventStream(reply.raw, headers);
+      firstTokenAt = performance.now();
+      await writeFrames(reply.raw, replayFrames(ctx.callerFormat, response, { includeUsage: wantsUsage(ctx, body) }));
+      if (!reply.raw.destroyed) reply.raw.end();
+    } else {
+      const sameFormat = ctx.callerFormat === target.adapter.wireFormat;
+      writeJson(reply.raw, 200, headers, sameFormat ? answer.text : JSON.stringify(response));
+    }
     const key = this.cache.save(plan, ctx, target, { response, usage, usageRaw });
     this.semantic.save(plan, ctx, target, body, key);
     this.recorder.record(ctx, {
@@ -189,8 +243,48 @@ export class ChatCallService {
       response,
       usageRaw,
       usage,
-      servedModel: typeof json.model === 'string' ? json.model : null,
+      firstTokenAt,
+      servedModel: typeof answer.json.model === 'string' ? answer.json.model : null,
     });
+  }
+
+  /**
+   * Cascade: the cheapest tier answers first, buffered (streaming callers included: the check needs the whole
+   * answer, so their first token waits for it). A passing answer is sent; a failing one is recorded as its own
+   * call (`<request id>.cascade`) and the request is escalated to the strongest tier, streamed if asked.
+   */
+  private async cascade(
+    ctx: CallContext,
+    body: ChatBody,
+    targets: ResolvedTarget[],
+    reply: FastifyReply,
+    plan: CachePlan,
+  ): Promise<void> {
+    const cheap = await this.fetchCompletion(ctx, body, targets);
+    const failure = cascadeFailure(ctx.callerFormat, cheap.response, wantsJson(ctx.callerFormat, body));
+    const strong = this.routes.strongestTier();
+    const route = ctx.route!;
+    if (!failure || !strong || strong.tier === route.tier) return this.send(ctx, body, cheap, reply, plan);
+    const reason = `cascade: ${route.tier} answer failed the check (${failure}); escalated to ${strong.tier}`;
+    this.recorder.record(
+      { ...ctx, requestId: `${ctx.requestId}.cascade`, isStreaming: false, cache: null, route: { ...route, reason } },
+      {
+        status: 'success',
+        httpStatus: 200,
+        response: cheap.response,
+        usage: cheap.usage,
+        usageRaw: cheap.usageRaw,
+        servedModel: typeof cheap.json.model === 'string' ? cheap.json.model : null,
+      },
+    );
+    ctx.attempts = [];
+    ctx.connection = null;
+    ctx.headersAt = null;
+    ctx.route = { ...route, tier: strong.tier, model: strong.model, escalated_from: route.tier, reason };
+    const escalated = { ...body, model: strong.model } as ChatBody;
+    const { targets: strongTargets } = this.resolver.resolve(strong.model, 'chat');
+    if (ctx.isStreaming) await this.stream(ctx, escalated, strongTargets, reply, plan);
+    else await this.complete(ctx, escalated, strongTargets, reply, plan);
   }
 
   private async stream(
@@ -309,6 +403,13 @@ function notJson(target: ResolvedTarget): UpstreamFailure {
     retry: false,
     fallback: true,
   });
+}
+
+/** JSON output was asked for through the API (the cascade then checks that the answer parses). */
+function wantsJson(format: ApiFormat, body: ChatBody): boolean {
+  if (format !== 'openai') return false;
+  const type = (body as OpenAIChatRequest).response_format?.type;
+  return type === 'json_object' || type === 'json_schema';
 }
 
 /** OpenAI callers streaming with stream_options.include_usage get the usage chunk. */

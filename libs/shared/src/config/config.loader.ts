@@ -129,6 +129,7 @@ function crossCheck(config: LessLLMConfig, fromFile: boolean, problems: string[]
       if (fallback === alias) problems.push(`models.${alias}.fallbacks: an alias cannot fall back to itself`);
     }
   }
+  if (config.router) checkRouter(config, problems);
   if (
     config.auth &&
     config.auth.keys.length === 0 &&
@@ -137,6 +138,28 @@ function crossCheck(config: LessLLMConfig, fromFile: boolean, problems: string[]
   ) {
     problems.push('auth: the block is empty; give keys, admin_key or bring_your_own_key, or remove it to run open');
   }
+}
+
+/** Model names the router answers to: `auto` and every tier name. */
+export const AUTO_MODEL = 'auto';
+
+function checkRouter(config: LessLLMConfig, problems: string[]): void {
+  const router = config.router!;
+  const tiers = Object.keys(router.tiers);
+  if (tiers.length < 2) problems.push('router.tiers: give at least two tiers, cheapest first (e.g. small, large)');
+  if (!router.tiers[router.default_tier])
+    problems.push(`router.default_tier: "${router.default_tier}" is not one of router.tiers (${tiers.join(', ')})`);
+  for (const [name, tier] of Object.entries(router.tiers)) {
+    if (name === AUTO_MODEL) problems.push('router.tiers.auto: "auto" is reserved (it asks the router to choose)');
+    if (config.models[name])
+      problems.push(`router.tiers.${name}: the name is also a model alias; rename the tier or the alias`);
+    if (Object.keys(config.models).length > 0 && !config.models[tier.model])
+      problems.push(`router.tiers.${name}.model: "${tier.model}" is not a model alias defined under models`);
+  }
+  if (router.classifier === 'trained' && !router.weights_file)
+    problems.push('router.weights_file: required with classifier: trained (write one with `lessllm router train`)');
+  if (router.classifier === 'llm' && !router.llm)
+    problems.push('router.llm: required with classifier: llm ({ base_url, model, api_key })');
 }
 
 export function parseConfig(raw: unknown, env: Env, fromFile: boolean, source: string): LoadedConfig {

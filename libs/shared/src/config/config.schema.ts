@@ -239,6 +239,45 @@ export const cacheSchema = z.strictObject({
 });
 export type CacheConfig = z.infer<typeof cacheSchema>;
 
+export const routerTierSchema = z.strictObject({
+  /** A model alias from `models:` (or, in environment-only mode, a model the gateway routes by name). */
+  model: z.string().min(1),
+  /**
+   * Chosen when the classifier's probability that a strong model is needed reaches this (the highest tier
+   * reached wins). Default: the first tier 0, the others evenly spaced (two tiers: 0.5).
+   */
+  min_probability: z.number().min(0).max(1).optional(),
+});
+export type RouterTierConfig = z.infer<typeof routerTierSchema>;
+
+export const routerLlmSchema = z.strictObject({
+  /** OpenAI-compatible base URL of the rating model, e.g. the gateway itself: http://127.0.0.1:8000/v1. */
+  base_url: z.string().url(),
+  api_key: z.string().optional(),
+  /** A cheap model that rates requests simple / medium / complex. */
+  model: z.string().min(1),
+  timeout_ms: z.number().int().positive().default(3000),
+  /** Ratings remembered per prompt hash. */
+  cache_size: z.number().int().positive().default(10_000),
+});
+
+export const routerSchema = z.strictObject({
+  /** features (default, local) | trained (weights_file) | llm (router.llm) | cascade (cheap tier first, escalate). */
+  classifier: z.enum(['features', 'trained', 'llm', 'cascade']).default('features'),
+  /** Tiers from cheapest to strongest; callers ask for `model: "auto"` or a tier name. */
+  tiers: z.record(z.string(), routerTierSchema),
+  /** Used when the router is slow, down, or routing is turned off for a call (`x-lessllm-route: off`). */
+  default_tier: z.string().min(1),
+  /** The gateway waits at most this long for a decision, then uses default_tier. */
+  timeout_ms: z.number().positive().default(5),
+  /** A separate router service over NATS request/reply (lessllm.router.decide); unset: in-process. */
+  nats_url: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  /** Weights written by `lessllm router train` (classifier: trained); reloaded when the file changes. */
+  weights_file: z.string().optional(),
+  llm: routerLlmSchema.optional(),
+});
+export type RouterConfig = z.infer<typeof routerSchema>;
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   proxy: proxySchema.optional(),
@@ -251,5 +290,6 @@ export const configSchema = z.strictObject({
   events: eventsSchema.default(eventsSchema.parse({})),
   analyzer: analyzerSchema.default(analyzerSchema.parse({})),
   cache: cacheSchema.default(cacheSchema.parse({})),
+  router: routerSchema.optional(),
 });
 export type LessLLMConfig = z.infer<typeof configSchema>;

@@ -58,6 +58,26 @@ export interface CallCacheOutcome {
   similarity?: number;
 }
 
+/**
+ * The router's part in a call that asked for a tier (`model: "auto"` or a tier name). `source`: `router` = the
+ * classifier decided; `forced` = the caller named the tier (model or x-lessllm-tier); `default` = the router was
+ * slow, failed, or routing was off for the call (x-lessllm-route: off), so router.default_tier was used.
+ */
+export interface CallRouteOutcome {
+  requested: string;
+  tier: string;
+  /** The tier's model alias. */
+  model: string;
+  classifier: string;
+  probability: number | null;
+  reason: string;
+  source: 'router' | 'forced' | 'default';
+  /** Time spent waiting for the decision. */
+  decision_ms: number;
+  /** Cascade: the cheap tier's answer failed the quality check and the call was escalated to this tier. */
+  escalated_from?: string;
+}
+
 /** One record per call, published after the response is sent. Schema changes bump `version`. */
 export interface CallEventV1 {
   version: 1;
@@ -91,6 +111,8 @@ export interface CallEventV1 {
   egress: string | null;
   /** Response-cache outcome (chat calls); absent when no cache decision was made (e.g. rejected requests). */
   cache?: CallCacheOutcome;
+  /** Routing outcome; absent when the caller named a model (no routing). */
+  route?: CallRouteOutcome;
 }
 
 export type CallEvent = CallEventV1;

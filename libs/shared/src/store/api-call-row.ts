@@ -63,4 +63,16 @@ export interface ApiCallRow {
   response_cache_saved_cost_usd: number | null;
   /** On a semantic-hit: cosine similarity of the last user turn to the cached one (null otherwise). */
   response_cache_similarity: number | null;
+
+  /** Router decision (empty / null when the caller named a model): see CallRouteOutcome. */
+  router_requested: string;
+  router_tier: string;
+  router_model: string;
+  router_classifier: string;
+  router_probability: number | null;
+  router_reason: string;
+  /** 'router' | 'forced' | 'default'. */
+  router_source: string;
+  router_decision_ms: number | null;
+  router_escalated_from: string;
 }

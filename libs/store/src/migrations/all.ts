@@ -2,7 +2,14 @@ import { migration0001 } from './0001_api_calls';
 import { migration0002 } from './0002_api_calls_hourly';
 import { migration0003 } from './0003_response_cache_columns';
 import { migration0004 } from './0004_response_cache_similarity';
+import { migration0005 } from './0005_router_columns';
 import type { Migration } from './migration';
 
 /** All migrations, in the order they apply. Append new ones; never edit or renumber an applied one. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];

@@ -51,6 +51,15 @@ export function makeRow(overrides: Partial<ApiCallRow> = {}): ApiCallRow {
     response_cache_saved_tokens: 0,
     response_cache_saved_cost_usd: null,
     response_cache_similarity: null,
+    router_requested: '',
+    router_tier: '',
+    router_model: '',
+    router_classifier: '',
+    router_probability: null,
+    router_reason: '',
+    router_source: '',
+    router_decision_ms: null,
+    router_escalated_from: '',
     ...overrides,
   };
 }

@@ -1,0 +1,2 @@
+export * from './router-engine';
+export * from './tier-table';

@@ -129,7 +129,7 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
     writeFileSync(configFile, gatewayConfig(ports.main, ports.long, longModels, natsUrl, redisUrl));
     const router = await spawnNode({
       name: 'router',
-      args: [cliEntry(), 'router', '--config', configFile],
+      args: [cliEntry(), 'router', '--config', configFile, '--port', '0', '--host', '127.0.0.1'],
       readyLine: /LessLLM router on (\S+)/,
     });
     children.push(router);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import pino from 'pino';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes';
 import type { FakeOpenAI } from '../support/harness';
@@ -126,6 +127,21 @@ describe('call records in distributed mode (NATS JetStream + analyzer process + 
   it('every call becomes exactly one row', async () => {
     for (let i = 0; i < 25; i++) await call(`steady ${i}`);
     await expectAllRecordedOnce();
+    // Both services say so on /metrics: the gateway published every call, the analyzer processed them, no lag.
+    const analyzerMetrics = await (await request(`http://127.0.0.1:${analyzerPort}/metrics`)).body.text();
+    expect(
+      Number(
+        /lessllm_analyzer_events_total\{outcome="processed",service="analyzer"\} (\d+)/.exec(analyzerMetrics)?.[1],
+      ),
+    ).toBeGreaterThanOrEqual(25);
+    expect(analyzerMetrics).toMatch(/lessllm_analyzer_consumer_pending\{service="analyzer"\} 0\n/);
+    expect(analyzerMetrics).toMatch(/lessllm_analyzer_batch_size_count\{service="analyzer"\} [1-9]/);
+    expect(analyzerMetrics).toMatch(/lessllm_analyzer_insert_failures_total\{service="analyzer"\} 0\n/);
+    const ready = await request(`http://127.0.0.1:${analyzerPort}/health/ready`);
+    expect(await ready.body.json()).toEqual({ status: 'ok', checks: { clickhouse: 'up', nats: 'up' } });
+    const gatewayMetrics = await (await request(`${gateway.url}/metrics`)).body.text();
+    expect(gatewayMetrics).toMatch(/lessllm_event_buffer_depth\{service="gateway"\} 0\n/);
+    expect(gatewayMetrics).toMatch(/lessllm_events_dropped_total\{service="gateway"\} 0\n/);
   }, 60_000);
 
   it('analyzer killed mid-flow and restarted: nothing lost, nothing twice', async () => {

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { parseConfig } from '@lessllm/shared';
 import OpenAI from 'openai';
 import pino from 'pino';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoutePlannerService } from '../../apps/gateway/src/routing/route-planner.service';
 import { startRouter, type RunningRouter } from '../../apps/router/src/start-router';
@@ -158,6 +159,8 @@ describe('router service over NATS', () => {
     router = await startRouter({
       config: parseConfig(routedConfig({ openai: h.openai, anthropic: h.anthropic }), {}, true, 'test'),
       natsUrl: nats.url,
+      port: 0,
+      host: '127.0.0.1',
       logger: pino({ level: 'silent' }),
     });
   }, 30_000);
@@ -175,6 +178,16 @@ describe('router service over NATS', () => {
     const simple = await ask(h, SIMPLE);
     expect(simple).toMatchObject({ tier: 'small' });
     expect(h.gateway.app.get(RoutePlannerService).stats.decisions).toBeGreaterThanOrEqual(2);
+
+    // The service's own HTTP side: health and Prometheus metrics.
+    expect((await request(`${router!.url}/health/ready`)).statusCode).toBe(200);
+    const metrics = await (await request(`${router!.url}/metrics`)).body.text();
+    expect(metrics).toMatch(
+      /lessllm_router_service_decisions_total\{tier="large",classifier="features",service="router"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/lessllm_router_service_decision_seconds_count\{service="router"\} [1-9]/);
+    const gateway = await (await request(`${h.gateway.url}/metrics`)).body.text();
+    expect(gateway).toMatch(/lessllm_router_decisions_total\{tier="large",source="router",service="gateway"\} [1-9]/);
   });
 
   it('router down: calls still succeed at once on the default tier, saying why', async () => {
@@ -190,6 +203,8 @@ describe('router service over NATS', () => {
       reason: expect.stringMatching(/^router (unavailable|timeout)/),
     });
     expect(h.logs.some((l) => l.includes('router: no decision; using router.default_tier'))).toBe(true);
+    const gateway = await (await request(`${h.gateway.url}/metrics`)).body.text();
+    expect(gateway).toMatch(/lessllm_router_fallbacks_total\{reason="(error|timeout)",service="gateway"\} [1-9]/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { JetStreamCallConsumer } from '@lessllm/messaging';
 import type { AppLogger, CallStore, LoadedConfig } from '@lessllm/shared';
-import { ConfigError, createLogger, loadConfig } from '@lessllm/shared';
+import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@lessllm/shared';
 import { createCallStore } from '@lessllm/store';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +11,7 @@ import { NestPinoLogger } from '../../gateway/src/http/nest-pino-logger';
 import { AnalyzerModule } from './analyzer.module';
 import { createDefaultEnricher } from './ingest/default-enricher';
 import { IngestService } from './ingest/ingest.service';
+import { AnalyzerMetrics } from './observability/analyzer-metrics';
 
 class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
@@ -45,6 +46,8 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
   await store.migrate();
   const enricher = createDefaultEnricher(loaded, logger);
   const ingest = new IngestService(enricher, store);
+  const registry = createMetricsRegistry('analyzer');
+  const metrics = new AnalyzerMetrics(registry);
   const consumer = await JetStreamCallConsumer.start({
     servers: events.nats_url,
     logger,
@@ -53,7 +56,7 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
     maxWaitMs: analyzer.batch_max_wait_ms,
     handler: async (batch) => {
       try {
-        await ingest.ingest(batch.map((item) => item.event));
+        await metrics.observeBatch(batch.length, () => ingest.ingest(batch.map((item) => item.event)));
       } catch (err) {
         // ClickHouse down is not the events' fault: retry them for as long as it takes, never dead-letter them.
         if (!(await store.ping().catch(() => false))) throw new StoreUnavailableError((err as Error).message);
@@ -62,8 +65,9 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
     },
     isRetryable: (err) => err instanceof StoreUnavailableError,
   });
+  metrics.watchConsumer(consumer);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AnalyzerModule.forRoot(loaded, store),
+    AnalyzerModule.forRoot(loaded, store, registry, consumer),
     new FastifyAdapter({ genReqId: () => randomUUID() }),
     {
       logger: new NestPinoLogger(logger),

@@ -4,10 +4,13 @@ import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
 import 'reflect-metadata';
 import { GatewayModule } from './gateway.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { NestPinoLogger } from './http/nest-pino-logger';
+import { GatewayMetricsService } from './observability/gateway-metrics.service';
+import { countHttpRequests } from './observability/http-metrics.hook';
 
 export interface StartGatewayOptions {
   /** A loaded config, or a path to lessllm.yaml; omitted = environment variables alone. */
@@ -20,6 +23,8 @@ export interface StartGatewayOptions {
   logger?: AppLogger;
   /** More Nest modules served by the same HTTP server (e.g. the analytics API in all-in-one mode). */
   imports?: DynamicModule[];
+  /** Prometheus registry for /metrics (all-in-one mode shares one with the embedded analyzer). */
+  metrics?: Registry;
 }
 
 export interface RunningGateway {
@@ -45,13 +50,14 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     keepAliveTimeout: 65_000,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ config: loaded, bus, logger, imports: options.imports }),
+    GatewayModule.forRoot({ config: loaded, bus, logger, imports: options.imports, metrics: options.metrics }),
     adapter,
     {
       logger: new NestPinoLogger(logger),
     },
   );
   app.useGlobalFilters(new ApiExceptionFilter(logger, server.body_limit_mb));
+  countHttpRequests(app.getHttpAdapter().getInstance(), app.get(GatewayMetricsService).httpRequests);
   // No enableShutdownHooks(): Nest would re-raise SIGTERM before our stop() flushes buffered call records;
   // the CLI traps the signals and calls stop(), which closes the app (running its hooks) first.
   if (!loaded.config.auth) {

@@ -1,6 +1,13 @@
 import type { AppLogger, CallEventBus } from '@lessllm/shared';
-import { CALL_EVENT_BUS, RESPONSE_CACHE_STORE, ROUTER_PORT } from '@lessllm/shared';
+import {
+  CALL_EVENT_BUS,
+  createMetricsRegistry,
+  METRICS_REGISTRY,
+  RESPONSE_CACHE_STORE,
+  ROUTER_PORT,
+} from '@lessllm/shared';
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import { CacheAdminService } from './cache/cache-admin.service';
 import { createResponseCacheStore } from './cache/response-cache-store.factory';
 import { ResponseCacheService } from './cache/response-cache.service';
@@ -15,6 +22,8 @@ import { EmbeddingsController } from './controllers/embeddings.controller';
 import { HealthController } from './controllers/health.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { ModelsController } from './controllers/models.controller';
+import { GatewayMetricsService } from './observability/gateway-metrics.service';
+import { MetricsController } from './observability/metrics.controller';
 import { RoutePlannerService } from './routing/route-planner.service';
 import { createRouterPort } from './routing/router-port.factory';
 import type { Embedder } from './semantic-cache';
@@ -32,6 +41,8 @@ export interface GatewayModuleOptions {
   bus: CallEventBus;
   logger: AppLogger;
   imports?: DynamicModule[];
+  /** Prometheus registry served at /metrics (default: a new one labelled service="gateway"). */
+  metrics?: Registry;
 }
 
 @Module({})
@@ -47,11 +58,14 @@ export class GatewayModule {
         ModelsController,
         HealthController,
         CacheAdminController,
+        MetricsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: options.config },
         { provide: CALL_EVENT_BUS, useValue: options.bus },
         { provide: GATEWAY_LOGGER, useValue: options.logger },
+        { provide: METRICS_REGISTRY, useValue: options.metrics ?? createMetricsRegistry('gateway') },
+        GatewayMetricsService,
         {
           provide: RESPONSE_CACHE_STORE,
           useFactory: () => createResponseCacheStore(options.config.config.cache, options.logger),

@@ -127,6 +127,13 @@ export class JetStreamCallConsumer {
     return { ...this.counters, connected: this.link.connected };
   }
 
+  /** Messages of the durable consumer not yet acknowledged (waiting + in flight); null while disconnected. */
+  async pending(): Promise<number | null> {
+    if (!this.current) return null;
+    const info = await this.current.consumer.info();
+    return info.num_pending + info.num_ack_pending;
+  }
+
   /** Ends the current fetch, lets the batch in progress finish (and ack), then drains the connection. */
   stop(): Promise<void> {
     this.stopPromise ??= this.shutdown();

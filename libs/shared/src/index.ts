@@ -4,6 +4,7 @@ export * from './config';
 export * from './errors';
 export * from './events';
 export * from './logging';
+export * from './metrics';
 export * from './pricing';
 export * from './providers';
 export * from './router';

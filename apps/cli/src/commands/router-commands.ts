@@ -63,7 +63,9 @@ export function registerRouterCommands(program: Command): void {
     .description('the router service: answers lessllm.router.decide over NATS (router: block in the config)')
     .option('-c, --config <file>', 'lessllm.yaml (default: $LESSLLM_CONFIG)')
     .option('--nats-url <url>', 'NATS (default: router.nats_url, else events.nats_url)')
-    .action((opts: { config?: string; natsUrl?: string }) => runRouter(opts));
+    .option('-p, --port <port>', 'HTTP port for /health and /metrics (default 8002)', (v) => Number(v))
+    .option('-H, --host <host>', 'address to bind (default: server.host, else 0.0.0.0)')
+    .action((opts: { config?: string; natsUrl?: string; port?: number; host?: string }) => runRouter(opts));
 
   router
     .command('train')

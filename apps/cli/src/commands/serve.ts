@@ -62,8 +62,15 @@ export async function runAnalyzer(options: ServeOptions): Promise<void> {
 }
 
 /** `lessllm router`: the router service (lessllm.router.decide over NATS). */
-export async function runRouter(options: { config?: string; natsUrl?: string }): Promise<void> {
-  const running = await startRouter({ config: loadOrExit(options.config), natsUrl: options.natsUrl });
+export async function runRouter(options: ServeOptions & { natsUrl?: string }): Promise<void> {
+  const running = await startRouter({
+    config: loadOrExit(options.config),
+    natsUrl: options.natsUrl,
+    port: options.port,
+    host: options.host,
+  });
   stopOnSignals(running.stop);
-  process.stdout.write(`LessLLM router on ${running.natsUrl} (subject lessllm.router.decide)\n`);
+  process.stdout.write(
+    `LessLLM router on ${running.natsUrl} (subject lessllm.router.decide); health and metrics on ${running.url}\n`,
+  );
 }

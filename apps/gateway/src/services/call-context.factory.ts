@@ -32,5 +32,6 @@ export function newCallContext(
     abort,
     cache: null,
     route: null,
+    upstreamMs: 0,
   };
 }

@@ -26,4 +26,6 @@ export interface CallContext {
   cache: CallCacheOutcome | null;
   /** The router's outcome, for tier requests (`model: "auto"` or a tier name). */
   route: CallRouteOutcome | null;
+  /** Wall time spent in upstream attempts (ms, unrounded), to tell the gateway's own overhead from the provider's. */
+  upstreamMs: number;
 }

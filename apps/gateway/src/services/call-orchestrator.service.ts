@@ -69,14 +69,17 @@ export class CallOrchestratorService {
     const timing = newConnectionTiming();
     ctx.target = target;
     ctx.connection = timing;
-    const record = (status: number | null, errorType: string | null) =>
+    const record = (status: number | null, errorType: string | null) => {
+      const elapsed = performance.now() - started;
+      ctx.upstreamMs += elapsed;
       ctx.attempts.push({
         provider: target.providerName,
         model: target.upstreamModel,
         status,
         error_type: errorType,
-        duration_ms: Math.round(performance.now() - started),
+        duration_ms: Math.round(elapsed),
       });
+    };
     try {
       const res = await this.upstream.send(target, prepared.endpoint, prepared.body, ctx.abort.signal, timing);
       ctx.headersAt = performance.now();

@@ -2,6 +2,7 @@ import type { AppLogger, CallEvent, CallEventBus, CallStatus, NormalizedUsage } 
 import { CALL_EVENT_BUS } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_LOGGER } from '../config/logger.token';
+import { GatewayMetricsService } from '../observability/gateway-metrics.service';
 import type { CallContext } from './call-context';
 
 export interface CallResult {
@@ -26,6 +27,7 @@ export class CallRecorderService {
   constructor(
     @Inject(CALL_EVENT_BUS) private readonly bus: CallEventBus,
     @Inject(GATEWAY_LOGGER) private readonly logger: AppLogger,
+    private readonly metrics: GatewayMetricsService,
   ) {}
 
   record(ctx: CallContext, result: CallResult): void {
@@ -70,6 +72,7 @@ export class CallRecorderService {
       ...(ctx.route ? { route: { ...ctx.route } } : {}),
     };
     this.bus.publish(event);
+    this.metrics.observeCall(event, ctx.upstreamMs);
     this.logger.info(
       {
         request_id: event.request_id,

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
+import type { SemanticBenchResult } from '../apps/gateway/src/semantic-cache/bench-semantic';
 import type { ExactCacheResult } from './cache';
 import type { IngestResult } from './ingest';
 import { ingestGoal, renderIngest } from './ingest-report';
@@ -20,6 +21,9 @@ export interface Goal {
   missBy?: string;
 }
 
+/** The semantic index phase, or why it did not run. */
+export type SemanticPhase = SemanticBenchResult | { skipped: string };
+
 export interface BenchResults {
   startedAt: string;
   seconds: number;
@@ -34,6 +38,7 @@ export interface BenchResults {
   memory: MemoryResult;
   ingest: IngestResult;
   exactCache: ExactCacheResult;
+  semantic: SemanticPhase;
   router: RouterBenchResult;
   added: { gateway: { p50: number; p99: number }; passthrough: { p50: number; p99: number } };
   goals: Goal[];
@@ -86,6 +91,7 @@ export function goals(
   memory: MemoryResult,
   ingest: IngestResult,
   exactCache: ExactCacheResult,
+  semantic: SemanticPhase,
   router: RouterBenchResult,
 ): Goal[] {
   const t = SETTINGS.targets;
@@ -118,7 +124,27 @@ export function goals(
     ...(exactCache.skipped
       ? []
       : [below('exact-cache hit p99 through the gateway (Redis)', exactCache.gatewayHit.p99, 'ms', t.exactHitP99Ms)]),
+    ...('skipped' in semantic
+      ? []
+      : [
+          below(
+            `semantic lookup p99 at ${semantic.entries} entries (Redis, embedding excluded)`,
+            semantic.p99Ms,
+            'ms',
+            t.semanticLookupP99Ms,
+          ),
+        ]),
     below('router decision p99 over NATS', router.nats.p99, 'ms', t.routerNatsP99Ms),
+  ];
+}
+
+function renderSemantic(r: SemanticPhase): string[] {
+  const title = `8. Semantic index lookups on plain Redis (one bucket, LexicalEmbedder vectors, embedding time excluded)`;
+  if ('skipped' in r) return [title, `   skipped: ${r.skipped}`];
+  return [
+    title,
+    `   ${r.entries} entries (inserted in ${fmt(r.insertSeconds, 1)} s), ${r.queries} lookups: p50 ${fmt(r.p50Ms)} ms, p95 ${fmt(r.p95Ms)} ms, p99 ${fmt(r.p99Ms)} ms, max ${fmt(r.maxMs, 1)} ms`,
+    `   recall of the planted near-duplicate ${fmt(r.recall, 3)} (${fmt(r.recallNearThreshold, 3)} at cosine 0.85-0.90); ${fmt(r.bytesPerEntry, 0)} bytes per entry in Redis`,
   ];
 }
 
@@ -212,6 +238,8 @@ export function render(r: BenchResults): string {
     ...renderExactCache(r.exactCache),
     '',
     ...renderRouter(r.router),
+    '',
+    ...renderSemantic(r.semantic),
     '',
     'Goals',
     table(

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { benchSemantic } from '../apps/gateway/src/semantic-cache/bench-semantic';
 import { exactCachePhase, type ExactCacheResult, purgeCache } from './cache';
 import { CpuMeter } from './cpu-meter';
 import { ingestPhase } from './ingest';
@@ -6,7 +7,7 @@ import { createClient } from './load';
 import { memoryPhase } from './memory';
 import { latencyPhase, type Origins, type PhaseResult, streamingPhases, throughputPhase, warmUpAll } from './phases';
 import { rssMb } from './processes';
-import { type BenchResults, goals, render, writeJson } from './report';
+import { type BenchResults, goals, render, type SemanticPhase, writeJson } from './report';
 import { type RouterBenchResult, routerPhase } from './router';
 import { benchRouterConfig, startServices } from './services';
 import { BENCH_REDIS_URL, SETTINGS } from './settings';
@@ -50,6 +51,16 @@ async function main(): Promise<number> {
       ? await measured('cache', () => exactCachePhase(client, services.gateway, services.direct))
       : skippedExactCache(`no Redis reachable at ${BENCH_REDIS_URL} (set BENCH_REDIS_URL)`);
     if (services.redisUrl) await purgeCache(services.gateway);
+    log(`  semantic: filling one bucket with ${SETTINGS.semantic.entries} entries on Redis`);
+    const semantic: SemanticPhase = services.redisUrl
+      ? await measured('semantic', () =>
+          benchSemantic({
+            redisUrl: services.redisUrl!,
+            entries: SETTINGS.semantic.entries,
+            queries: SETTINGS.semantic.lookups,
+          }),
+        )
+      : { skipped: `no Redis reachable at ${BENCH_REDIS_URL} (set BENCH_REDIS_URL)` };
     const router: RouterBenchResult = await measured('router', () =>
       routerPhase(client, services.gateway, services.natsUrl, benchRouterConfig(services.natsUrl)),
     );
@@ -83,9 +94,10 @@ async function main(): Promise<number> {
       memory,
       ingest,
       exactCache,
+      semantic,
       router,
       added: { gateway: added('gateway'), passthrough: added('passthrough') },
-      goals: goals(latency, throughput, memory, ingest, exactCache, router),
+      goals: goals(latency, throughput, memory, ingest, exactCache, semantic, router),
       totalErrors,
     };
     process.stdout.write(`\n${render(results)}\n`);

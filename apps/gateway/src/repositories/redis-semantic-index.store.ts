@@ -20,6 +20,10 @@ export class RedisSemanticIndexStore {
     });
     this.redis.on('error', onError);
     this.index = new RedisSemanticIndex(this.redis, options);
+    // After each (re)connect: a restarted Redis has an empty script cache; saves the first write a round trip.
+    this.redis.on('ready', () => {
+      this.index.loadScripts().catch(() => undefined);
+    });
   }
 
   async close(): Promise<void> {

@@ -52,6 +52,7 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
     servers: events.nats_url,
     logger,
     durable: options.durable ?? 'analyzer',
+    stream: { replicas: events.stream_replicas },
     batchSize: analyzer.batch_size,
     maxWaitMs: analyzer.batch_max_wait_ms,
     handler: async (batch) => {

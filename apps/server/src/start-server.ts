@@ -29,12 +29,13 @@ export interface RunningServer extends RunningGateway {
 }
 
 async function connectBus(loaded: LoadedConfig, logger: AppLogger): Promise<CallEventBus> {
-  const { nats_url, buffer_limit } = loaded.config.events;
+  const { nats_url, buffer_limit, stream_replicas } = loaded.config.events;
   if (!nats_url) return new InProcessEventBus((err) => logger.error({ err }, 'call event subscriber failed'));
   return JetStreamCallEventBus.connect({
     servers: nats_url,
     logger,
     bufferLimit: buffer_limit,
+    stream: { replicas: stream_replicas },
     name: 'lessllm-gateway',
   });
 }

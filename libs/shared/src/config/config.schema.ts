@@ -147,6 +147,8 @@ export const eventsSchema = z.strictObject({
   nats_url: z.string().optional(),
   /** Events kept in memory while NATS is unreachable; the oldest are dropped (and counted) beyond it. */
   buffer_limit: z.number().int().positive().default(10_000),
+  /** Replicas of the LESSLLM_CALLS stream in a clustered NATS (3 for a 3-node JetStream cluster). */
+  stream_replicas: z.number().int().min(1).max(5).default(1),
 });
 
 export const analyzerSchema = z.strictObject({

@@ -236,3 +236,23 @@ describe('countCompletionTokens', () => {
     expect(tokens.countCompletionTokens({ object: 'list', data: [] }, 'openai')).toBe(0);
   });
 });
+
+describe('TokenCounter repeat cache', () => {
+  const system = `You are a support assistant. ${'Answer briefly and politely, never ask for passwords. '.repeat(12)}`;
+
+  it('serves a repeated long text from the cache with exactly the ids a fresh tokenisation gives', () => {
+    const counter = new TokenCounter();
+    const first = counter.encode(system, 'o200k_base');
+    const again = counter.encode(system, 'o200k_base');
+    expect(again).toBe(first); // the cached array itself
+    expect([...again]).toEqual([...new TokenCounter().encode(system, 'o200k_base')]);
+    expect(counter.encode(system, 'cl100k_base')).not.toBe(first); // keyed by encoding
+  });
+
+  it('stays correct after evicting: thousands of distinct texts, then the first one again', () => {
+    const counter = new TokenCounter();
+    const first = [...counter.encode(`${system} #0`, 'o200k_base')];
+    for (let i = 1; i < 2_500; i++) counter.encode(`${system} #${i}`, 'o200k_base');
+    expect([...counter.encode(`${system} #0`, 'o200k_base')]).toEqual(first);
+  });
+});

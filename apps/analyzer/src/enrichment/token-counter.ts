@@ -26,6 +26,13 @@ const LONG_RUN_RE = new RegExp(LONG_RUN_SOURCE, 'u');
 const LONG_RUN_RE_G = new RegExp(LONG_RUN_SOURCE, 'gu');
 const SHORT_TEXT = 64;
 const SHORT_CACHE_LIMIT = 8_192;
+/**
+ * Longer texts repeat too: system prompts, tool definitions and earlier turns come back with every call of a
+ * conversation or an application. Their ids are kept in a small LRU (bounded by entries and total characters).
+ */
+const REPEAT_TEXT_MAX = 32_768;
+const REPEAT_CACHE_ENTRIES = 2_048;
+const REPEAT_CACHE_CHARS = 16_000_000;
 
 /**
  * Token counts with js-tiktoken (`js-tiktoken/lite` + the o200k_base and cl100k_base ranks, loaded lazily once;
@@ -36,6 +43,9 @@ export class TokenCounter {
   private readonly factor: number;
   private readonly maxEncodeChars: number;
   private readonly shortCache = new Map<string, readonly number[]>();
+  /** Map order is recency order: the first key is the least recently used. */
+  private readonly repeatCache = new Map<string, readonly number[]>();
+  private repeatChars = 0;
 
   constructor(options: TokenCounterOptions = {}) {
     this.factor = options.correctionFactor ?? DEFAULT_CORRECTION_FACTOR;
@@ -58,6 +68,27 @@ export class TokenCounter {
       return ids;
     }
     if (text.length > this.maxEncodeChars) return approximateIds(text);
+    if (text.length > REPEAT_TEXT_MAX) return this.encodeLong(text, encoding);
+    const key = `${encoding}\u0000${text}`;
+    const hit = this.repeatCache.get(key);
+    if (hit) {
+      this.repeatCache.delete(key);
+      this.repeatCache.set(key, hit);
+      return hit;
+    }
+    const ids = this.encodeLong(text, encoding);
+    this.repeatCache.set(key, ids);
+    this.repeatChars += key.length;
+    for (const oldest of this.repeatCache.keys()) {
+      if (this.repeatCache.size <= REPEAT_CACHE_ENTRIES && this.repeatChars <= REPEAT_CACHE_CHARS) break;
+      this.repeatCache.delete(oldest);
+      this.repeatChars -= oldest.length;
+    }
+    return ids;
+  }
+
+  /** Tokenises without caching; long letter/punctuation runs in bounded slices. */
+  private encodeLong(text: string, encoding: EncodingName): readonly number[] {
     const encoder = getEncoder(encoding);
     if (!hasLongRun(text) || !LONG_RUN_RE.test(text)) return encoder.encode(text);
     const ids: number[] = [];

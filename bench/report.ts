@@ -158,10 +158,12 @@ function renderRouter(r: RouterBenchResult): string[] {
       [
         row('in-process (RouterEngine)', r.inProcess),
         row('over NATS (router service)', r.nats),
+        row('baseline: NATS echo process', r.natsEcho),
         row('gateway, model "auto"', r.gatewayAuto),
         row('gateway, fixed model', r.gatewayFixed),
       ],
     ),
+    `   router service / bare NATS echo: p50 ${fmt(r.nats.p50 / r.natsEcho.p50, 2)}x, p99 ${fmt(r.nats.p99 / r.natsEcho.p99, 2)}x`,
     `   "auto" adds p50 ${added('p50')} ms, p99 ${added('p99')} ms over a fixed model (same upstream); NATS errors ${r.natsErrors}`,
   ];
 }

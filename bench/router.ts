@@ -1,5 +1,8 @@
 import { NatsRouterClient } from '@lessllm/messaging';
-import type { RouterConfig } from '@lessllm/shared';
+import type { RouterConfig, RoutingInput } from '@lessllm/shared';
+import { connect } from 'nats';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -16,6 +19,8 @@ export interface RouterBenchResult {
   inProcess: LatencyStats;
   /** One request/reply to the router service process over NATS, one in flight at a time. */
   nats: LatencyStats;
+  /** Baseline, same run: the same requests answered by a bare nats.js echo in another process (the transport floor). */
+  natsEcho: LatencyStats;
   natsErrors: number;
   natsFirstError?: string;
   /** Through the gateway at the fixed rate: `model: "auto"` (decision over NATS) vs the small tier's alias. */
@@ -31,6 +36,47 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 function inputs() {
   const file = path.resolve(__dirname, '..', '..', 'eval', 'router', 'train.jsonl');
   return parseLabelledJsonl(readFileSync(file, 'utf8'), file).map((e) => e.input);
+}
+
+/**
+ * The same payloads through NATS request/reply to a process that only echoes them (nats.js, no Nest, no
+ * classifier): what the transport and this machine's scheduling cost by themselves.
+ */
+async function echoBaseline(
+  natsUrl: string,
+  inputs: RoutingInput[],
+  warmup: number,
+  count: number,
+): Promise<LatencyStats> {
+  const natsModule = require.resolve('nats');
+  const responder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const { connect } = require(${JSON.stringify(natsModule)});
+       connect({ servers: ${JSON.stringify(natsUrl)} }).then((nc) => {
+         nc.subscribe('lessllm.bench.echo', { callback: (_e, m) => m.respond(m.data) });
+         nc.flush().then(() => console.log('ready'));
+       });
+       process.stdin.once('end', () => process.exit(0)).resume();`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  try {
+    await once(responder.stdout, 'data');
+    const nc = await connect({ servers: natsUrl });
+    const latencies: number[] = [];
+    for (let i = 0; i < warmup + count; i++) {
+      const payload = Buffer.from(JSON.stringify({ pattern: 'echo', data: inputs[i % inputs.length], id: String(i) }));
+      const t = performance.now();
+      await nc.request('lessllm.bench.echo', payload, { timeout: 2000 });
+      if (i >= warmup) latencies.push(performance.now() - t);
+    }
+    await nc.close();
+    return summarise(latencies);
+  } finally {
+    responder.kill();
+  }
 }
 
 export async function routerPhase(
@@ -51,6 +97,9 @@ export async function routerPhase(
   await engine.close();
   const inProcess = summarise(local.slice(s.inProcessDecisions / 10)); // the first tenth warms the JIT
   log(`  router: in-process p50 ${inProcess.p50.toFixed(3)} ms p99 ${inProcess.p99.toFixed(3)} ms`);
+
+  const natsEcho = await echoBaseline(natsUrl, all, s.natsWarmup, s.natsDecisions);
+  log(`  router: NATS echo baseline p50 ${natsEcho.p50.toFixed(3)} ms p99 ${natsEcho.p99.toFixed(3)} ms`);
 
   const nats = new NatsRouterClient(natsUrl);
   await nats.connect();
@@ -92,6 +141,7 @@ export async function routerPhase(
   return {
     inProcess,
     nats: natsStats,
+    natsEcho,
     natsErrors,
     natsFirstError,
     gatewayAuto: summarise(concat(runs.auto.map((r) => r.latencies))),

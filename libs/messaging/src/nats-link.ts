@@ -72,6 +72,8 @@ export class NatsLink {
           reconnectTimeWait,
           waitOnFirstConnect: false,
           timeout: this.opts.connectTimeoutMs ?? 2_000,
+          // No `new Error()` per request/publish for async stack traces: ~5 % of the gateway's CPU at full load.
+          noAsyncTraces: true,
         });
       } catch (err) {
         attempt++;

@@ -36,6 +36,7 @@ export class NatsRouterClient implements RouterPort {
       waitOnFirstConnect: true,
       reconnect: true,
       maxReconnectAttempts: -1,
+      noAsyncTraces: true, // no Error (stack capture) per request on the hot path
     });
     return this.connection;
   }

@@ -3,6 +3,7 @@
  *   vite-node eval/router/run-eval.ts -- [path/to/mt_bench_questions.jsonl]
  * Default path: ../shared/data/mt_bench_questions.jsonl relative to the repo root. Writes eval/router/results.md.
  */
+import { seededRandom } from '@lessllm/shared';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
@@ -27,23 +28,13 @@ const TRAIN_FILE = path.join(__dirname, 'train.jsonl');
 const FOLDS = 10;
 const SEED = 20240601;
 
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Fold of each question id: within each category the questions are shuffled (fixed seed) and dealt round-robin,
  * so every fold holds one question of every category (10 per category in MT-Bench) and both turns of a question
  * always share a fold.
  */
 function assignFolds(items: readonly EvalItem[], k: number): Map<number, number> {
-  const r = rng(SEED);
+  const r = seededRandom(SEED);
   const byCategory = new Map<string, number[]>();
   for (const it of items) {
     const ids = byCategory.get(it.category) ?? [];

@@ -1,4 +1,4 @@
-import type { AppLogger, CallEvent, CallEventBus } from '@lessllm/shared';
+import type { AppLogger, CallEvent, CallEventBufferStats, CallEventBus } from '@lessllm/shared';
 import { NatsError, type JetStreamClient, type NatsConnection } from 'nats';
 import { encodeCallEvent } from './call-event-codec';
 import { CALLS_COMPLETED_SUBJECT, ensureCallsStream, type CallsStreamOptions } from './jetstream-setup';
@@ -33,14 +33,10 @@ export interface JetStreamCallEventBusOptions {
   reconnectTimeWaitMs?: number;
 }
 
-export interface CallEventBusStats {
-  /** Events not yet acknowledged by JetStream (queued + in flight). */
-  buffered: number;
+/** `buffered`: queued + in flight; `dropped`: buffer full (the oldest go first) or not serialisable. */
+export interface CallEventBusStats extends CallEventBufferStats {
   /** Events JetStream acknowledged (stored, or recognised as a duplicate of one we stored). */
   published: number;
-  /** Events dropped because the buffer was full (the oldest go first) or could not be serialised. */
-  dropped: number;
-  connected: boolean;
 }
 
 interface Entry {

@@ -7,6 +7,7 @@ export * from './logging';
 export * from './metrics';
 export * from './pricing';
 export * from './providers';
+export * from './random';
 export * from './router';
 export * from './store';
 export * from './wire';

@@ -1,6 +1,6 @@
+import { seededRandom } from '@lessllm/shared';
 import type { ServerResponse } from 'node:http';
 import { sleep } from './behaviour';
-import { seededRandom } from './text';
 
 export interface SseWriterOptions {
   /** Use `\r\n` line endings. */

@@ -3,10 +3,6 @@ import { CALL_EVENT_BUS } from '@lessllm/shared';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ResponseCacheService } from '../cache/response-cache.service';
 
-interface ConnectedBus {
-  stats?: () => { connected: boolean; buffered: number };
-}
-
 @Controller('health')
 export class HealthController {
   constructor(
@@ -27,7 +23,7 @@ export class HealthController {
   async ready() {
     const store = this.cache.backend;
     const cacheUp = await store.ready(50).catch(() => false);
-    const bus = (this.bus as ConnectedBus).stats?.();
+    const bus = this.bus.stats?.();
     return {
       status: 'ok',
       checks: {

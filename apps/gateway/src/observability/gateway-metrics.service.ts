@@ -9,11 +9,6 @@ import { RoutePlannerService } from '../routing/route-planner.service';
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
-/** Buses that buffer (JetStream) report their depth and drops; the in-process bus has neither. */
-interface BufferedBus {
-  stats?: () => { buffered: number; dropped: number };
-}
-
 /**
  * The gateway's Prometheus metrics. Per-call series are observed from the CallEvent when it is recorded; cache,
  * router and event-bus series are read at scrape time from the counters those components keep anyway.
@@ -111,20 +106,19 @@ export class GatewayMetricsService {
         [{ reason: 'error' }, routes.stats.failures],
       ],
     );
-    const buffered = bus as BufferedBus;
     cumulativeCounter(
       registry,
       'lessllm_events_dropped_total',
       'CallEvents dropped by a full event buffer.',
       [],
-      () => [[{}, buffered.stats?.().dropped ?? 0]],
+      () => [[{}, bus.stats?.().dropped ?? 0]],
     );
     new Gauge({
       name: 'lessllm_event_buffer_depth',
       help: 'CallEvents waiting to be acknowledged by JetStream.',
       registers,
       collect() {
-        this.set(buffered.stats?.().buffered ?? 0);
+        this.set(bus.stats?.().buffered ?? 0);
       },
     });
   }

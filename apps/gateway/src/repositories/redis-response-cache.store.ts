@@ -1,6 +1,7 @@
 import type { CacheStoreUsage, ResponseCacheStore, StoreKeyFilter } from '@lessllm/shared';
 import { storeKeyPattern } from '@lessllm/shared';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { closeRedis, failFastRedis } from './fail-fast-redis';
 
 const SCAN_BATCH = 1000;
 /** Keys whose MEMORY USAGE is read; bigger selections are extrapolated from this sample. */
@@ -10,8 +11,7 @@ const MEMORY_SAMPLE = 1000;
 const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
- * Cached responses in Redis, shared by gateway replicas. No offline queue and no per-command retries: when
- * Redis is down a command fails at once and the caller goes to the provider instead of waiting.
+ * Cached responses in Redis, shared by gateway replicas, on a fail-fast connection (see fail-fast-redis.ts).
  */
 export class RedisResponseCacheStore implements ResponseCacheStore {
   readonly kind = 'redis';
@@ -22,13 +22,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     private readonly prefix: string,
     onError: (err: Error) => void,
   ) {
-    this.redis = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(times * 200, 5000),
-    });
-    this.redis.on('error', onError);
+    this.redis = failFastRedis(url, onError);
   }
 
   async get(key: string): Promise<string | null> {
@@ -93,8 +87,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 }

@@ -1,5 +1,6 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { RedisSemanticIndex, type RedisSemanticIndexOptions } from '../semantic-cache';
+import { closeRedis, failFastRedis } from './fail-fast-redis';
 
 /**
  * The semantic cache's vector index in Redis, on its own connection, shared by gateway replicas. Same
@@ -12,13 +13,7 @@ export class RedisSemanticIndexStore {
   private readonly redis: Redis;
 
   constructor(url: string, options: RedisSemanticIndexOptions, onError: (err: Error) => void) {
-    this.redis = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(times * 200, 5000),
-    });
-    this.redis.on('error', onError);
+    this.redis = failFastRedis(url, onError);
     this.index = new RedisSemanticIndex(this.redis, options);
     // After each (re)connect: a restarted Redis has an empty script cache; saves the first write a round trip.
     this.redis.on('ready', () => {
@@ -26,8 +21,7 @@ export class RedisSemanticIndexStore {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 }

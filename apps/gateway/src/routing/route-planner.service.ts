@@ -127,11 +127,6 @@ export class RoutePlannerService implements OnModuleDestroy {
     }
   }
 
-  /** The classifier that decided, for the cascade check. */
-  get cascade(): boolean {
-    return this.router?.classifier === 'cascade';
-  }
-
   /** The strongest tier (cascade escalates to it). */
   strongestTier(): { tier: string; model: string } | null {
     if (!this.router) return null;

@@ -1,3 +1,5 @@
+import { seededRandom } from '@lessllm/shared';
+
 /**
  * Deterministic generator of varied chat "last turns" for the semantic-index benchmark: what users of ONE
  * context (same system prompt, same tenant) would ask. Question templates over many domains, slot words drawn
@@ -5,18 +7,6 @@
  * qualifiers and a second clause. Sentences from the same template share most of their words, so their
  * lexical vectors cluster - the hard case for LSH (big signature buckets), unlike uniform random vectors.
  */
-
-/** Deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const words = (s: string): string[] => s.trim().split(/\s*,\s*/);
 

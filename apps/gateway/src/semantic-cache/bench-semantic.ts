@@ -1,6 +1,7 @@
+import { seededRandom } from '@lessllm/shared';
 import Redis from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
-import { seededRandom, SentenceGenerator } from './bench-corpus';
+import { SentenceGenerator } from './bench-corpus';
 import { cosine, l2Normalize } from './embedder';
 import { LexicalEmbedder } from './lexical-embedder';
 import { DEFAULT_LSH, type LshOptions } from './lsh';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@lessllm/shared';
 export interface LshOptions {
   /** Independent bands; an entry is a candidate when it shares the full signature of at least one band. */
   bands: number;
@@ -31,18 +32,6 @@ export function popcount32(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-/** Deterministic PRNG (mulberry32) so hyperplanes are identical across processes. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Random-hyperplane LSH (SimHash) for cosine: each bit is the sign of the dot product with a Gaussian
  * hyperplane. P(bit equal) = 1 - angle/pi, so P(band equal) = that ^ bitsPerBand and
@@ -63,7 +52,7 @@ export class HyperplaneLsh {
     readonly options: LshOptions = DEFAULT_LSH,
   ) {
     if (options.bitsPerBand > 30) throw new Error('bitsPerBand must be <= 30');
-    const rand = mulberry32(options.seed);
+    const rand = seededRandom(options.seed); // the same hyperplanes in every replica;
     this.bandBits = options.bands * options.bitsPerBand;
     this.planeCount = this.bandBits + SKETCH_BITS;
     this.planes = new Float32Array(this.planeCount * dimensions);

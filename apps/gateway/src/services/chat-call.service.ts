@@ -33,7 +33,7 @@ import type { CallContext } from './call-context';
 import { newCallContext } from './call-context.factory';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService, type PreparedRequest } from './call-orchestrator.service';
-import { CallRecorderService } from './call-recorder.service';
+import { CallRecorderService, type CallResult } from './call-recorder.service';
 import { CallerAuthService } from './caller-auth.service';
 import { ModelResolverService, type ResolvedTarget } from './model-resolver.service';
 import { StreamRelay, upstreamStreamError } from './stream-relay';
@@ -237,15 +237,7 @@ export class ChatCallService {
     }
     const key = this.cache.save(plan, ctx, target, { response, usage, usageRaw });
     this.semantic.save(plan, ctx, target, body, key);
-    this.recorder.record(ctx, {
-      status: 'success',
-      httpStatus: 200,
-      response,
-      usageRaw,
-      usage,
-      firstTokenAt,
-      servedModel: typeof answer.json.model === 'string' ? answer.json.model : null,
-    });
+    this.recorder.record(ctx, completionResult(answer, firstTokenAt));
   }
 
   /**
@@ -268,14 +260,7 @@ export class ChatCallService {
     const reason = `cascade: ${route.tier} answer failed the check (${failure}); escalated to ${strong.tier}`;
     this.recorder.record(
       { ...ctx, requestId: `${ctx.requestId}.cascade`, isStreaming: false, cache: null, route: { ...route, reason } },
-      {
-        status: 'success',
-        httpStatus: 200,
-        response: cheap.response,
-        usage: cheap.usage,
-        usageRaw: cheap.usageRaw,
-        servedModel: typeof cheap.json.model === 'string' ? cheap.json.model : null,
-      },
+      completionResult(cheap),
     );
     ctx.attempts = [];
     ctx.connection = null;
@@ -386,6 +371,19 @@ export class ChatCallService {
       fallback: RETRYABLE_STREAM_STATUS.has(status),
     });
   }
+}
+
+/** The recorded outcome of a complete (non-streamed) answer. */
+function completionResult(answer: Completion, firstTokenAt: number | null = null): CallResult {
+  return {
+    status: 'success',
+    httpStatus: 200,
+    response: answer.response,
+    usage: answer.usage,
+    usageRaw: answer.usageRaw,
+    firstTokenAt,
+    servedModel: typeof answer.json.model === 'string' ? answer.json.model : null,
+  };
 }
 
 /** A cheap check that a 200 body is a JSON object, so garbage is never relayed as a success. */

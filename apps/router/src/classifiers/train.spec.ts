@@ -1,3 +1,4 @@
+import { seededRandom } from '@lessllm/shared';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,22 +7,11 @@ import { fromPrompt } from './request-features';
 import { fitLogistic, parseLabelledJsonl, train, trainWeights, type LabelledExample } from './train';
 import { loadWeights, TrainedClassifier } from './trained-classifier';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 /** Synthetic prompts: "strong" ones are code/maths tasks, "weak" ones small talk and everyday writing. */
 function synthetic(n: number, seed: number): LabelledExample[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const langs = ['Python', 'Java', 'TypeScript', 'Rust', 'Go', 'C++'];
   const tasks = ['reverses a linked list', 'parses a CSV line', 'finds duplicates in an array', 'sorts a hash map'];
   const topics = ['the ocean', 'my grandmother', 'autumn', 'a lost dog', 'coffee', 'a rainy Monday'];
@@ -53,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('fitLogistic', () => {
   it('separates linearly separable numeric data and is deterministic', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     const X = Array.from({ length: 200 }, () => [r() * 10, r() * 10, 5]);
     const y = X.map(([a, b]) => (a + 2 * b > 15 ? 1 : 0));
     const fit = fitLogistic(X, y, { epochs: 3000, learningRate: 0.5, l2: 0 });

@@ -1,7 +1,7 @@
+import { computeCost, findPrice, type ModelPrice } from '@lessllm/shared';
 import { getEncoding } from 'js-tiktoken';
 import type { Tier } from '../../apps/router/src/classifiers';
 import type { EvalItem } from './mt-bench';
-import { computeCost, findPrice, type ModelPrice } from './pricing';
 
 export const STRONG_MODEL = 'gpt-4o';
 export const WEAK_MODEL = 'gpt-4o-mini';

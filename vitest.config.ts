@@ -10,6 +10,8 @@ export default defineConfig({
       '@lessllm/shared': path.resolve(__dirname, 'libs/shared/src/index.ts'),
       '@lessllm/messaging': path.resolve(__dirname, 'libs/messaging/src/index.ts'),
       '@lessllm/providers': path.resolve(__dirname, 'libs/providers/src/index.ts'),
+      '@lessllm/formats': path.resolve(__dirname, 'libs/formats/src/index.ts'),
+      '@lessllm/tokens': path.resolve(__dirname, 'libs/tokens/src/index.ts'),
       '@lessllm/store': path.resolve(__dirname, 'libs/store/src/index.ts'),
       '@lessllm/sdk': path.resolve(__dirname, 'libs/sdk/src/index.ts'),
     },

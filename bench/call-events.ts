@@ -109,11 +109,12 @@ export function makeCallEvent(index: number, startedAtMs: number): CallEvent {
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
   };
   return {
-    version: 1,
+    version: 2,
     request_id: requestId,
     timestamp: new Date(startedAtMs).toISOString(),
     endpoint: 'chat.completions',
-    caller_format: 'openai',
+    caller_format: 'openai-chat',
+    upstream_format: 'openai-chat',
     tenant: TENANTS[index % TENANTS.length],
     user_id: `agent-${index % 97}`,
     requested_model: model,

@@ -33,12 +33,13 @@ describe('Anthropic SDK -> gateway -> Anthropic provider (native format)', () =>
     expect(response.headers.get('x-lessllm-provider')).toBe('anthropic');
     const upstream = h.anthropic.requests.at(-1)!;
     expect(upstream.headers['x-api-key']).toBe('sk-ant-fake');
-    expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
+    // The caller's own API version reaches Anthropic (the SDK sends one; the gateway's default is for callers that do not).
+    expect(upstream.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect((upstream.body as { model: string }).model).toBe('claude-sonnet-4-5');
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({
       endpoint: 'messages',
-      caller_format: 'anthropic',
+      caller_format: 'anthropic-messages',
       tenant: 'team-b',
       user_id: 'bob',
       provider_type: 'anthropic',

@@ -37,7 +37,7 @@ describe('OpenAI SDK -> gateway -> OpenAI-format provider', () => {
 
     const event = await h.eventFor(requestId);
     expect(event).toMatchObject({
-      version: 1,
+      version: 2,
       endpoint: 'chat.completions',
       requested_model: 'gpt-4o',
       model: data.model,

@@ -27,6 +27,7 @@ import { MetricsController } from './observability/metrics.controller';
 import { RoutePlannerService } from './routing/route-planner.service';
 import { createRouterPort } from './routing/router-port.factory';
 import type { Embedder } from './semantic-cache';
+import { CALL_EXTENSIONS, CallExtensions } from './services/call-extensions';
 import { CallFailureService } from './services/call-failure.service';
 import { CallOrchestratorService } from './services/call-orchestrator.service';
 import { CallRecorderService } from './services/call-recorder.service';
@@ -93,6 +94,8 @@ export class GatewayModule {
         CallOrchestratorService,
         CallRecorderService,
         CallFailureService,
+        { provide: CALL_EXTENSIONS, useValue: [] },
+        CallExtensions,
         ChatCallService,
         EmbeddingsCallService,
       ],

@@ -1,4 +1,4 @@
-import { CALL_EVENT_VERSION, type CallEvent } from '@lessllm/shared';
+import { CALL_EVENT_VERSION, upgradeCallEvent, type CallEvent } from '@lessllm/shared';
 
 export type DecodedCallEvent = { ok: true; event: CallEvent } | { ok: false; reason: string };
 
@@ -27,12 +27,13 @@ export function decodeCallEvent(data: Uint8Array): DecodedCallEvent {
     return { ok: false, reason: 'payload is not a JSON object' };
   }
   const record = value as Record<string, unknown>;
-  if (record.version !== CALL_EVENT_VERSION) {
+  if (record.version !== CALL_EVENT_VERSION && record.version !== 1) {
     return { ok: false, reason: `unsupported CallEvent version ${JSON.stringify(record.version ?? null)}` };
   }
   if (typeof record.request_id !== 'string' || record.request_id === '') {
     return { ok: false, reason: 'missing request_id' };
   }
   if (typeof record.timestamp !== 'string') return { ok: false, reason: 'missing timestamp' };
-  return { ok: true, event: value as CallEvent };
+  // Version 1 events (still in a stream after an upgrade) are read as version 2.
+  return { ok: true, event: upgradeCallEvent(record) };
 }

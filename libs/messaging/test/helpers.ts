@@ -6,11 +6,12 @@ import { CALLS_DLQ_STREAM, CALLS_STREAM, type DeadLetter } from '../src';
 
 export function makeEvent(i: number, prefix = 'req'): CallEvent {
   return {
-    version: 1,
+    version: 2,
     request_id: `${prefix}-${String(i).padStart(6, '0')}`,
     timestamp: new Date(1_700_000_000_000 + i).toISOString(),
     endpoint: 'chat.completions',
-    caller_format: 'openai',
+    caller_format: 'openai-chat',
+    upstream_format: 'openai-chat',
     tenant: 'team-a',
     user_id: null,
     requested_model: 'fast',

@@ -40,6 +40,7 @@ describe('ClickHouseServerExecutor over @clickhouse/client (engine: chDB via chd
       '0003_response_cache_columns',
       '0004_response_cache_similarity',
       '0005_router_columns',
+      '0006_upstream_format',
     ]);
     expect(await new Migrator(db).migrate()).toEqual([]);
   });

@@ -16,6 +16,7 @@ const ALL = [
   '0003_response_cache_columns',
   '0004_response_cache_similarity',
   '0005_router_columns',
+  '0006_upstream_format',
 ];
 
 async function rowsOf(sql: string): Promise<Record<string, unknown>[]> {

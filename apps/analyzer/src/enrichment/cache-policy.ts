@@ -1,5 +1,5 @@
 import { normalizeModelId, stripDateSuffix } from '@lessllm/shared';
-import { encodingForModel } from './encodings';
+import { encodingForModel } from '@lessllm/tokens';
 
 export type CacheMechanism = 'automatic' | 'explicit' | 'none';
 export type CacheFamily = 'openai' | 'anthropic' | 'gemini' | 'deepseek';

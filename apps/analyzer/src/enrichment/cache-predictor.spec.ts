@@ -1,9 +1,9 @@
+import { TokenCounter } from '@lessllm/tokens';
 import { describe, expect, it } from 'vitest';
 import { cachePolicyFor } from './cache-policy';
 import type { CachePredictionInput } from './cache-predictor';
 import { CachePredictor } from './cache-predictor';
 import { InMemoryPrefixStore } from './prefix-state-store';
-import { TokenCounter } from './token-counter';
 
 const tokens = new TokenCounter();
 const T0 = Date.UTC(2026, 6, 24, 12, 0, 0);
@@ -33,7 +33,7 @@ function openaiInput(request: unknown, at: number, over: Partial<CachePrediction
     model: 'gpt-4o',
     prompt: tokens.renderPrompt(request, 'openai'),
     request,
-    callerFormat: 'openai',
+    callerFormat: 'openai-chat',
     startedAtMs: at,
     ...over,
   };
@@ -178,7 +178,7 @@ function anthropicInput(request: unknown, at: number, model = 'claude-sonnet-4-5
     model,
     prompt: tokens.renderPrompt(request, 'anthropic', model),
     request,
-    callerFormat: 'anthropic',
+    callerFormat: 'anthropic-messages',
     startedAtMs: at,
   };
 }
@@ -208,7 +208,7 @@ describe('CachePredictor (explicit, Anthropic)', () => {
     const input = (at: number): CachePredictionInput => ({
       ...anthropicInput(openaiShaped, at),
       prompt: tokens.renderPrompt(openaiShaped, 'openai'),
-      callerFormat: 'openai',
+      callerFormat: 'openai-chat',
     });
     await predictor.predict(input(T0));
     expect((await predictor.predict(input(T0 + 1))).estimated_cached_tokens).toBe(0);

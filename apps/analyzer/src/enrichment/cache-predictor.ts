@@ -1,11 +1,11 @@
+import { findFormat } from '@lessllm/formats';
 import type { ApiFormat } from '@lessllm/shared';
+import { CHECKPOINT_TOKENS, type PromptBlock, type RenderedPrompt } from '@lessllm/tokens';
 import type { CacheMechanism, CachePolicy, CachePolicyOptions } from './cache-policy';
 import { cachePolicyFor } from './cache-policy';
-import { asRecord, asString } from './json';
+import { asRecord } from './json';
 import type { PrefixEntry, PrefixStateStore } from './prefix-state-store';
 import { InMemoryPrefixStore } from './prefix-state-store';
-import type { PromptBlock, RenderedPrompt } from './prompt-sink';
-import { CHECKPOINT_TOKENS } from './prompt-sink';
 
 export interface CachePredictorOptions extends CachePolicyOptions {
   /** Shared prefix state; default a bounded in-memory LRU (one process). */
@@ -236,10 +236,8 @@ export class CachePredictor {
 
 /** OpenAI request fields that change caching: `prompt_cache_key` (routing bucket) and 24h retention. */
 function openAIHints(input: CachePredictionInput): { key: string; retention24h: boolean } {
-  if (input.callerFormat === 'anthropic') return { key: '', retention24h: false };
   const body = asRecord(input.request);
-  return {
-    key: asString(body?.prompt_cache_key) ?? '',
-    retention24h: body?.prompt_cache_retention === '24h',
-  };
+  const format = findFormat(input.callerFormat ?? 'openai-chat');
+  if (!body || !format) return { key: '', retention24h: false };
+  return format.analysis.promptCacheHints(body);
 }

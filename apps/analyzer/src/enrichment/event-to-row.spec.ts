@@ -1,10 +1,10 @@
 import type { CallEvent } from '@lessllm/shared';
 import { findPrice, PRICE_TABLE_VERSION } from '@lessllm/shared';
+import { TokenCounter } from '@lessllm/tokens';
 import { describe, expect, it, vi } from 'vitest';
 import { CachePredictor } from './cache-predictor';
 import type { EnrichmentDeps } from './event-to-row';
 import { createCallEnricher, formatTimestamp, toApiCallRow } from './event-to-row';
-import { TokenCounter } from './token-counter';
 
 const tokens = new TokenCounter();
 const START = Date.UTC(2026, 6, 24, 9, 30, 15, 123);
@@ -32,11 +32,12 @@ const openaiResponse = {
 
 function streamEvent(over: Partial<CallEvent> = {}): CallEvent {
   return {
-    version: 1,
+    version: 2,
     request_id: 'req-stream',
     timestamp: new Date(START).toISOString(),
     endpoint: 'chat.completions',
-    caller_format: 'openai',
+    caller_format: 'openai-chat',
+    upstream_format: 'openai-chat',
     tenant: 'acme',
     user_id: 'u-1',
     requested_model: 'fast',
@@ -99,11 +100,12 @@ const anthropicResponse = {
 
 function nonStreamEvent(over: Partial<CallEvent> = {}): CallEvent {
   return {
-    version: 1,
+    version: 2,
     request_id: 'req-plain',
     timestamp: '2026-07-24T09:30:15.123Z',
     endpoint: 'messages',
-    caller_format: 'anthropic',
+    caller_format: 'anthropic-messages',
+    upstream_format: 'anthropic-messages',
     tenant: null,
     user_id: null,
     requested_model: 'claude',
@@ -160,7 +162,8 @@ describe('toApiCallRow', () => {
       provider: 'openai',
       provider_type: 'openai',
       endpoint: 'chat.completions',
-      caller_format: 'openai',
+      caller_format: 'openai-chat',
+      upstream_format: 'openai-chat',
       tenant: 'acme',
       user_id: 'u-1',
       is_streaming: true,

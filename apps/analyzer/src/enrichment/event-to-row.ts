@@ -1,8 +1,8 @@
 import type { ApiCallRow, CallEvent, CostUsage, ModelPrice, NormalizedUsage, PriceMatch } from '@lessllm/shared';
 import { computeCost } from '@lessllm/shared';
+import type { TokenCounter } from '@lessllm/tokens';
 import type { CachePrediction, CachePredictor } from './cache-predictor';
 import { asNumber, asRecord, safeStringify } from './json';
-import type { TokenCounter } from './token-counter';
 
 /** Same shape as `findPrice` from @lessllm/shared (pass it directly, or a wrapper). */
 export type PriceLookup = (
@@ -103,8 +103,10 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
   // from its prompt cache.
   const cacheHit = event.cache?.status === 'hit' || event.cache?.status === 'semantic-hit';
   const route = event.route;
+  // Token counting (count_tokens, input_tokens) costs nothing and reads no cache.
+  const counting = event.endpoint === 'messages.count_tokens' || event.endpoint === 'responses.input_tokens';
   const prediction =
-    event.endpoint === 'embeddings' || event.status === 'error' || cacheHit
+    event.endpoint === 'embeddings' || event.status === 'error' || cacheHit || counting
       ? NO_PREDICTION
       : await deps.predictor.predict({
           tenant: event.tenant,
@@ -126,7 +128,7 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
       `no price for model "${event.model}" (provider "${event.provider}"): estimated_cost_usd is null; add it to the price overrides`,
     );
   }
-  const unbilled = event.status === 'error' && !usage && timing.first_token_ms === null;
+  const unbilled = counting || (event.status === 'error' && !usage && timing.first_token_ms === null);
   const costUsage: CostUsage = usage
     ? {
         ...usage,
@@ -153,6 +155,7 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
     provider_type: event.provider_type ?? '',
     endpoint: event.endpoint,
     caller_format: event.caller_format,
+    upstream_format: event.upstream_format ?? '',
     tenant: event.tenant ?? '',
     user_id: event.user_id ?? '',
     is_streaming: event.is_streaming,

@@ -1,11 +1,4 @@
 export * from './cache-policy';
 export * from './cache-predictor';
-export * from './encodings';
 export * from './event-to-row';
 export * from './prefix-state-store';
-export { CHECKPOINT_TOKENS } from './prompt-sink';
-export type { CacheTtl, PromptBlock, PromptSection, RenderedPrompt } from './prompt-sink';
-export { ANTHROPIC_IMAGE_TOKENS } from './render-anthropic';
-export { OPENAI_IMAGE_TOKENS, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from './render-openai';
-export * from './token-counter';
-export { TOOL_OVERHEAD, type ToolOverhead } from './tool-overhead';

@@ -1,6 +1,7 @@
 import type { AppLogger, LoadedConfig } from '@lessllm/shared';
 import { findPrice } from '@lessllm/shared';
-import { CachePredictor, InMemoryPrefixStore, TokenCounter, createCallEnricher } from '../enrichment';
+import { TokenCounter } from '@lessllm/tokens';
+import { CachePredictor, InMemoryPrefixStore, createCallEnricher } from '../enrichment';
 import { RedisPrefixStore } from '../repositories/redis-prefix-store';
 import type { CallEnricher } from './call-enricher';
 

@@ -106,11 +106,12 @@ const START = Date.UTC(2026, 0, 15, 12, 0, 0);
 function event(requestId: string, i = 0): CallEvent {
   const started = START + i * 1000;
   return {
-    version: 1,
+    version: 2,
     request_id: requestId,
     timestamp: new Date(started).toISOString(),
     endpoint: 'chat.completions',
-    caller_format: 'openai',
+    caller_format: 'openai-chat',
+    upstream_format: 'openai-chat',
     tenant: 'acme',
     user_id: `user-${i % 3}`,
     requested_model: 'gpt-4o',

@@ -1,6 +1,7 @@
+import { TokenCounter } from '@lessllm/tokens';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CachePredictor, TokenCounter } from '../enrichment';
+import { CachePredictor } from '../enrichment';
 import { RedisPrefixStore } from './redis-prefix-store';
 
 // Real Redis (127.0.0.1:6379, started by the machine / CI). Each run uses its own key namespace.
@@ -39,7 +40,7 @@ describe('RedisPrefixStore', () => {
       model: 'gpt-4o',
       prompt: tokens.renderPrompt(request, 'openai'),
       request,
-      callerFormat: 'openai' as const,
+      callerFormat: 'openai-chat' as const,
       startedAtMs,
     });
     const t0 = Date.now();

@@ -7,7 +7,7 @@ export interface CachedAnswer {
   /** Provider and upstream model that produced the answer (shown again on a hit). */
   provider: string;
   model: string;
-  /** OpenAIChatCompletion or AnthropicMessage (the caller's format), with usage. */
+  /** The answer in the caller's wire format, with usage. */
   response: unknown;
   usage: NormalizedUsage | null;
   usage_raw: unknown;

@@ -1,6 +1,7 @@
+import { formats } from '@lessllm/formats';
 import { cacheSchema, GatewayError } from '@lessllm/shared';
 import { describe, expect, it } from 'vitest';
-import { decideCachePolicy, directiveOf, isDeterministic, ttlHeaderOf, type PolicyInput } from './cache-policy';
+import { decideCachePolicy, directiveOf, ttlHeaderOf, type PolicyInput } from './cache-policy';
 
 const config = cacheSchema.parse({});
 const decide = (over: Partial<PolicyInput>) =>
@@ -45,8 +46,8 @@ describe('cache policy', () => {
   });
 
   it('deterministic means temperature 0 (omitted defaults to 1)', () => {
-    expect(isDeterministic('openai', { temperature: 0 })).toBe(true);
-    expect(isDeterministic('openai', {})).toBe(false);
-    expect(isDeterministic('anthropic', { temperature: 0.2 })).toBe(false);
+    expect(formats['openai-chat']!.cache.deterministic({ temperature: 0 })).toBe(true);
+    expect(formats['openai-chat']!.cache.deterministic({})).toBe(false);
+    expect(formats['anthropic-messages']!.cache.deterministic({ temperature: 0.2 })).toBe(false);
   });
 });

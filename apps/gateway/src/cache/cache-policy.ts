@@ -1,4 +1,4 @@
-import type { AliasCacheConfig, ApiFormat, CacheConfig } from '@lessllm/shared';
+import type { AliasCacheConfig, CacheConfig } from '@lessllm/shared';
 import { GatewayError } from '@lessllm/shared';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -43,11 +43,6 @@ export function ttlHeaderOf(headers: IncomingHttpHeaders): number | null {
     );
   }
   return ttl;
-}
-
-/** Temperature 0 (both formats default to 1 when it is omitted). */
-export function isDeterministic(_format: ApiFormat, body: { temperature?: number | null }): boolean {
-  return body.temperature === 0;
 }
 
 export interface PolicyInput {

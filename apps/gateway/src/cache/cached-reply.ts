@@ -2,7 +2,6 @@ import type { FastifyReply } from 'fastify';
 import { startEventStream, writeFrames, writeJson } from '../http/caller-response';
 import type { CallContext } from '../services/call-context';
 import type { CachedAnswer } from './cache-entry';
-import { replayFrames } from './replay';
 
 /**
  * Sends a cached answer the way the caller asked for it: JSON, or re-streamed as the caller format's SSE
@@ -14,7 +13,8 @@ export async function sendCachedAnswer(
   reply: FastifyReply,
   entry: CachedAnswer,
   includeUsage: boolean,
-  status: 'hit' | 'semantic-hit' = 'hit',
+  status: 'hit' | 'semantic-hit',
+  request: Record<string, unknown>,
 ): Promise<void> {
   const headers = {
     'x-request-id': ctx.requestId,
@@ -30,6 +30,7 @@ export async function sendCachedAnswer(
     return;
   }
   startEventStream(raw, headers);
-  await writeFrames(raw, replayFrames(ctx.callerFormat, entry.response, { includeUsage }));
+  const response = entry.response as Record<string, unknown>;
+  await writeFrames(raw, ctx.format!.stream.replay(response, { includeUsage, request }));
   if (!raw.destroyed) raw.end();
 }

@@ -32,7 +32,11 @@ export class ProviderEmbedder implements Embedder {
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const [target] = this.resolver.resolve(this.o.model, 'embeddings').targets;
-    const endpoint = target.adapter.endpoint('embeddings', target.upstreamModel, target.provider.api_key ?? '');
+    const endpoint = target.adapter.endpoint({
+      operation: 'embeddings',
+      model: target.upstreamModel,
+      apiKey: target.provider.api_key ?? '',
+    });
     const body = JSON.stringify({ model: target.upstreamModel, input: texts, encoding_format: 'float' });
     const res = await this.upstream.send(
       target,
@@ -40,6 +44,7 @@ export class ProviderEmbedder implements Embedder {
       body,
       AbortSignal.timeout(this.o.timeoutMs),
       newConnectionTiming(),
+      'openai-embeddings',
     );
     const text = await res.body.text();
     if (res.statusCode !== 200) {

@@ -1,12 +1,4 @@
-import { anthropicUsageToOpenAI } from '@lessllm/providers';
-import type {
-  AnthropicUsage,
-  AppLogger,
-  CallCacheOutcome,
-  NormalizedUsage,
-  OpenAIChatCompletion,
-  ResponseCacheStore,
-} from '@lessllm/shared';
+import type { AppLogger, CallCacheOutcome, NormalizedUsage, ResponseCacheStore } from '@lessllm/shared';
 import { hashOfStoreKey, RESPONSE_CACHE_STORE, storeKey } from '@lessllm/shared';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -17,8 +9,7 @@ import type { CallContext } from '../services/call-context';
 import type { ResolvedTarget } from '../services/model-resolver.service';
 import { type CachedAnswer, parseCachedAnswer } from './cache-entry';
 import { exactCacheKey } from './cache-key';
-import { type CacheDecision, decideCachePolicy, directiveOf, isDeterministic, ttlHeaderOf } from './cache-policy';
-import { isCacheableResponse } from './cacheable';
+import { type CacheDecision, decideCachePolicy, directiveOf, ttlHeaderOf } from './cache-policy';
 import { RateLimitedWarn } from './rate-limited-warn';
 
 /** One call's cache plan: what policy allows, and the outcome reported in the header and the CallEvent. */
@@ -90,7 +81,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
   /** Decides from config, the alias, the caller's headers and the request; throws on malformed cache headers. */
   plan(
     ctx: CallContext,
-    body: { model: string; temperature?: number | null },
+    body: Record<string, unknown>,
     primary: ResolvedTarget,
     headers: IncomingHttpHeaders,
   ): CachePlan {
@@ -99,10 +90,10 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
     const ttlHeader = ttlHeaderOf(headers);
     const decision = decideCachePolicy({
       config,
-      alias: this.loaded.config.models[body.model]?.cache,
+      alias: this.loaded.config.models[ctx.format!.request.model(body)]?.cache,
       directive,
       ttlHeader,
-      deterministic: isDeterministic(ctx.callerFormat, body),
+      deterministic: ctx.format!.cache.deterministic(body),
     });
     const keyOwner = ctx.caller?.providerKey ? createHash('sha256').update(ctx.caller.providerKey).digest('hex') : null;
     const tenant = ctx.caller?.tenant ?? null;
@@ -111,7 +102,7 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
         tenant,
         model: target.upstreamModel,
         hash: exactCacheKey({
-          callerFormat: ctx.callerFormat,
+          format: ctx.format!,
           tenant,
           keyOwner,
           provider: target.providerName,
@@ -182,13 +173,15 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
     target: ResolvedTarget,
     answer: { response: unknown; usage: NormalizedUsage | null; usageRaw: unknown },
   ): string | null {
-    if (!plan.decision.store || !isCacheableResponse(ctx.callerFormat, answer.response)) return null;
+    const response = answer.response as Record<string, unknown> | null;
+    if (!plan.decision.store || !response || !ctx.format!.response.summary(response).cacheable) return null;
     const entry: CachedAnswer = {
       v: 1,
       format: ctx.callerFormat,
       provider: target.providerName,
       model: target.upstreamModel,
-      response: withCallerUsage(ctx, target, answer.response, answer.usageRaw),
+      // Answers assembled from a stream lack usage when the caller did not ask for it: a replay gives it back.
+      response: answer.usage ? ctx.format!.response.withUsage(response, answer.usage) : response,
       usage: answer.usage,
       usage_raw: answer.usageRaw,
       stored_at: Date.now(),
@@ -209,14 +202,4 @@ export class ResponseCacheService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.store.close();
   }
-}
-
-/** OpenAI answers assembled from a stream lack usage when the caller did not ask for it: add it back. */
-function withCallerUsage(ctx: CallContext, target: ResolvedTarget, response: unknown, usageRaw: unknown): unknown {
-  if (ctx.callerFormat !== 'openai' || !usageRaw || (response as OpenAIChatCompletion).usage) return response;
-  const usage =
-    target.adapter.wireFormat === 'openai'
-      ? (usageRaw as OpenAIChatCompletion['usage'])
-      : anthropicUsageToOpenAI(usageRaw as AnthropicUsage);
-  return { ...(response as OpenAIChatCompletion), usage };
 }

@@ -3,11 +3,10 @@ import { RESPONSE_CACHE_STORE } from '@lessllm/shared';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_LOGGER } from '../config/logger.token';
-import { SemanticCache, type ChatMessageLike, type Embedder, type SemanticRequest } from '../semantic-cache';
+import { SemanticCache, type Embedder, type SemanticRequest } from '../semantic-cache';
 import type { CallContext } from '../services/call-context';
 import type { ResolvedTarget } from '../services/model-resolver.service';
 import { parseCachedAnswer, type CachedAnswer } from './cache-entry';
-import { canonicalRequest } from './canonical-request';
 import { RateLimitedWarn } from './rate-limited-warn';
 import { shortKeyHash, type CachePlan } from './response-cache.service';
 import { embeddingBudgetMs, SEMANTIC_EMBEDDER } from './semantic-embedder.factory';
@@ -82,8 +81,13 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
    * After an exact miss: a cached answer whose request is close enough, or null (no match, guards refused,
    * entry gone, or the index failed or was slower than cache.lookup_timeout_ms: fail-open).
    */
-  async lookup(plan: CachePlan, ctx: CallContext, body: { model: string }): Promise<CachedAnswer | null> {
-    if (!this.cache || !plan.decision.lookup || plan.outcome.status !== 'miss' || !this.enabledFor(body.model)) {
+  async lookup(plan: CachePlan, ctx: CallContext, body: Record<string, unknown>): Promise<CachedAnswer | null> {
+    if (
+      !this.cache ||
+      !plan.decision.lookup ||
+      plan.outcome.status !== 'miss' ||
+      !this.enabledFor(aliasOf(ctx, body))
+    ) {
       return null;
     }
     const cache = this.cache;
@@ -139,8 +143,15 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
    * so close variants find that entry. Only answers from the primary target (a fallback's answer belongs to
    * requests whose primary is that fallback, as in the exact cache).
    */
-  save(plan: CachePlan, ctx: CallContext, target: ResolvedTarget, body: { model: string }, key: string | null): void {
-    if (!this.cache || key === null || key !== plan.key || !plan.decision.store || !this.enabledFor(body.model)) return;
+  save(
+    plan: CachePlan,
+    ctx: CallContext,
+    target: ResolvedTarget,
+    body: Record<string, unknown>,
+    key: string | null,
+  ): void {
+    if (!this.cache || key === null || key !== plan.key || !plan.decision.store || !this.enabledFor(aliasOf(ctx, body)))
+      return;
     if (target.providerName !== plan.primary.providerName || target.upstreamModel !== plan.primary.upstreamModel) {
       return;
     }
@@ -156,8 +167,8 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
   }
 
   /** The canonical request split for the semantic cache; the tenant part carries every isolation boundary. */
-  private semanticRequest(plan: CachePlan, ctx: CallContext, body: { model: string }): SemanticRequest {
-    const { messages, ...params } = canonicalRequest(ctx.callerFormat, body);
+  private semanticRequest(plan: CachePlan, ctx: CallContext, body: Record<string, unknown>): SemanticRequest {
+    const { messages, params } = ctx.format!.cache.semanticView(body);
     return {
       tenant: JSON.stringify([
         ctx.callerFormat,
@@ -166,8 +177,8 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
         plan.primary.providerName,
         plan.primary.upstreamModel,
       ]),
-      model: body.model,
-      messages: Array.isArray(messages) ? (messages as ChatMessageLike[]) : [],
+      model: aliasOf(ctx, body),
+      messages: messages,
       params,
     };
   }
@@ -175,4 +186,9 @@ export class SemanticResponseCacheService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.handle?.close();
   }
+}
+
+/** The alias (or model) the request names: per-alias semantic settings are keyed on it. */
+function aliasOf(ctx: CallContext, body: Record<string, unknown>): string {
+  return ctx.format!.request.model(body);
 }

@@ -1,3 +1,4 @@
+import { formatNamed } from '@lessllm/formats';
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatCallService } from '../services/chat-call.service';
@@ -9,6 +10,6 @@ export class MessagesController {
   @Post()
   @HttpCode(200)
   create(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.chat.handle('anthropic', req, reply);
+    return this.chat.handle(formatNamed('anthropic-messages'), req, reply);
   }
 }

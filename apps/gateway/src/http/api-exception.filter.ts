@@ -3,7 +3,7 @@ import { GatewayError } from '@lessllm/shared';
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_LOGGER } from '../config/logger.token';
-import { errorBody, formatOfPath } from './error-body';
+import { errorBodyForPath } from './error-body';
 
 /** Fastify/Nest HTTP errors (body parsing, routing) expressed in our taxonomy. */
 function fromHttpException(err: HttpException, bodyLimitMb: number): GatewayError {
@@ -65,6 +65,6 @@ export class ApiExceptionFilter implements ExceptionFilter {
       .status(err.status)
       .header('x-request-id', req.id)
       .header('content-type', 'application/json')
-      .send(errorBody(formatOfPath(req.url), err, req.id));
+      .send(errorBodyForPath(req.url, err, req.id));
   }
 }

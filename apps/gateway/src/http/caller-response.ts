@@ -2,17 +2,51 @@ import type { ServerResponse } from 'node:http';
 
 export type HeaderMap = Record<string, string>;
 
-/** Upstream headers worth showing the caller: rate limits and retry advice, and the upstream request id. */
-function isPassthrough(name: string): boolean {
+/** Upstream headers worth showing a caller of another format: rate limits and retry advice. */
+function isRateLimitHeader(name: string): boolean {
   return name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-') || name.startsWith('retry-after');
 }
 
-export function passthroughHeaders(upstream: Record<string, string | string[] | undefined> | undefined): HeaderMap {
+/**
+ * Headers that describe the upstream connection, not the answer, or that the gateway sets itself: never copied.
+ * `set-cookie` would hand the provider's cookies to every caller.
+ */
+const NOT_COPIED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'content-encoding',
+  'content-type',
+  'date',
+  'server',
+  'via',
+  'alt-svc',
+  'set-cookie',
+  'x-request-id',
+]);
+
+/**
+ * The upstream's response headers for the caller: every one that describes the answer when caller and upstream
+ * speak the same format (they are the provider's own: ids, rate limits, processing time), only the rate-limit and
+ * retry ones otherwise. The upstream's request id is also passed as `x-upstream-request-id`.
+ */
+export function passthroughHeaders(
+  upstream: Record<string, string | string[] | undefined> | undefined,
+  sameFormat = false,
+): HeaderMap {
   const out: HeaderMap = {};
   if (!upstream) return out;
   for (const name in upstream) {
     const value = upstream[name];
-    if (value !== undefined && isPassthrough(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value === undefined) continue;
+    if (sameFormat ? !NOT_COPIED.has(name) && !name.startsWith('x-lessllm-') : isRateLimitHeader(name)) {
+      out[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
   }
   const upstreamId = upstream['x-request-id'] ?? upstream['request-id'];
   if (typeof upstreamId === 'string') out['x-upstream-request-id'] = upstreamId;

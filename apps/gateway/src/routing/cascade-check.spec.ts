@@ -1,5 +1,13 @@
+import { formats } from '@lessllm/formats';
 import { describe, expect, it } from 'vitest';
-import { cascadeFailure } from './cascade-check';
+import { cascadeFailure as check } from './cascade-check';
+
+/** The check as the gateway runs it: on the caller format's summary of the answer. */
+const cascadeFailure = (format: 'openai' | 'anthropic', response: unknown, wantsJson: boolean) =>
+  check(
+    formats[format === 'openai' ? 'openai-chat' : 'anthropic-messages']!.response.summary(response as never),
+    wantsJson,
+  );
 
 const openai = (content: string | null, extra: Record<string, unknown> = {}) => ({
   choices: [{ index: 0, message: { role: 'assistant', content, ...extra }, finish_reason: 'stop' }],

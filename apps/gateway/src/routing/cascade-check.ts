@@ -1,4 +1,4 @@
-import type { AnthropicMessage, ApiFormat, OpenAIChatCompletion } from '@lessllm/shared';
+import type { AnswerSummary } from '@lessllm/formats';
 
 /** Why a cheap tier's answer is not good enough (null: it is). */
 export type CascadeFailure = 'empty' | 'refusal' | 'invalid_json' | 'cut_off';
@@ -7,37 +7,11 @@ export type CascadeFailure = 'empty' | 'refusal' | 'invalid_json' | 'cut_off';
 const REFUSAL =
   /^\W*(i\s*(?:'m| am)\s+(?:sorry|not (?:sure|able)|unable)|i\s+(?:can(?:'|no)t|cannot|do(?:n'|\s+no)t know|am unable)|sorry,? (?:but )?i|as an ai\b|i apologi[sz]e)/i;
 
-interface Answer {
-  text: string;
-  hasToolCalls: boolean;
-  cutOff: boolean;
-}
-
-function answerOf(format: ApiFormat, response: unknown): Answer {
-  if (format === 'openai') {
-    const choice = (response as OpenAIChatCompletion).choices?.[0];
-    const content = choice?.message?.content;
-    return {
-      text: typeof content === 'string' ? content : '',
-      hasToolCalls: (choice?.message?.tool_calls?.length ?? 0) > 0,
-      cutOff: choice?.finish_reason === 'length',
-    };
-  }
-  const message = response as AnthropicMessage;
-  const blocks = Array.isArray(message.content) ? message.content : [];
-  return {
-    text: blocks.map((b) => (b.type === 'text' ? ((b as { text?: string }).text ?? '') : '')).join(''),
-    hasToolCalls: blocks.some((b) => b.type === 'tool_use'),
-    cutOff: message.stop_reason === 'max_tokens',
-  };
-}
-
 /**
- * The cascade's quality check on the cheap tier's answer (in the caller's format): empty, a refusal or "I don't
- * know", cut off by the length limit, or not valid JSON when JSON output was asked for. A tool call passes.
+ * The cascade's quality check on the cheap tier's answer (its summary in the caller's format): empty, a refusal or
+ * "I don't know", cut off by the length limit, or not valid JSON when JSON output was asked for. A tool call passes.
  */
-export function cascadeFailure(format: ApiFormat, response: unknown, wantsJson: boolean): CascadeFailure | null {
-  const answer = answerOf(format, response);
+export function cascadeFailure(answer: AnswerSummary, wantsJson: boolean): CascadeFailure | null {
   if (answer.cutOff) return 'cut_off';
   if (answer.hasToolCalls) return null;
   const text = answer.text.trim();

@@ -1,4 +1,5 @@
-import type { ApiFormat, AppLogger, CallRouteOutcome, RouterConfig, RouterPort } from '@lessllm/shared';
+import type { Json, WireFormat } from '@lessllm/formats';
+import type { AppLogger, CallRouteOutcome, RouterConfig, RouterPort } from '@lessllm/shared';
 import { AUTO_MODEL, GatewayError, ROUTER_PORT } from '@lessllm/shared';
 import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -41,16 +42,13 @@ export class RoutePlannerService implements OnModuleDestroy {
   }
 
   /** The routing outcome, or null when the request names a model and forces no tier. */
-  async plan(
-    format: ApiFormat,
-    body: { model: string },
-    headers: IncomingHttpHeaders,
-  ): Promise<CallRouteOutcome | null> {
+  async plan(format: WireFormat, body: Json, headers: IncomingHttpHeaders): Promise<CallRouteOutcome | null> {
     const router = this.router;
+    const model = format.request.model(body);
     const forcedTier = header(headers, 'x-lessllm-tier');
     const routeHeader = header(headers, 'x-lessllm-route')?.trim().toLowerCase();
     if (!router) {
-      if (body.model === AUTO_MODEL || forcedTier !== undefined) {
+      if (model === AUTO_MODEL || forcedTier !== undefined) {
         throw GatewayError.invalid(
           forcedTier !== undefined ? 'x-lessllm-tier' : 'model',
           'Routing is not configured on this gateway (no `router:` block): name a model instead of "auto" or a tier.',
@@ -63,7 +61,7 @@ export class RoutePlannerService implements OnModuleDestroy {
     }
     const started = performance.now();
     const outcome = (tier: string, o: Omit<CallRouteOutcome, 'requested' | 'tier' | 'model' | 'decision_ms'>) => ({
-      requested: forcedTier !== undefined ? `tier:${forcedTier}` : body.model,
+      requested: forcedTier !== undefined ? `tier:${forcedTier}` : model,
       tier,
       model: router.tiers[tier].model,
       decision_ms: Math.round((performance.now() - started) * 1000) / 1000,
@@ -79,10 +77,10 @@ export class RoutePlannerService implements OnModuleDestroy {
       this.stats.forced++;
       return outcome(forcedTier, { classifier: 'none', probability: null, reason: 'x-lessllm-tier', source: 'forced' });
     }
-    if (body.model !== AUTO_MODEL) {
-      if (!router.tiers[body.model]) return null;
+    if (model !== AUTO_MODEL) {
+      if (!router.tiers[model]) return null;
       this.stats.forced++;
-      return outcome(body.model, {
+      return outcome(model, {
         classifier: 'none',
         probability: null,
         reason: 'tier named as model',

@@ -1,5 +1,5 @@
-import type { ApiFormat, RoutingInput } from '@lessllm/shared';
-import { fromAnthropicMessages, fromOpenAIChat } from '../../../router/src/classifiers';
+import type { Json, WireFormat } from '@lessllm/formats';
+import type { RoutingInput } from '@lessllm/shared';
 
 /** Bounds on what is sent to the router (in-process too, so both modes decide on the same input). */
 const MAX_MESSAGES = 100;
@@ -16,8 +16,8 @@ function clip(text: string): string {
  * conversations their first message (usually the system prompt) and the latest turns: a NATS request stays
  * small whatever the prompt.
  */
-export function routingInputOf(format: ApiFormat, body: unknown): RoutingInput {
-  const input = format === 'openai' ? fromOpenAIChat(body) : fromAnthropicMessages(body);
+export function routingInputOf(format: WireFormat, body: Json): RoutingInput {
+  const input = format.analysis.routingInput(body);
   let messages = input.messages;
   if (messages.length > MAX_MESSAGES) messages = [messages[0], ...messages.slice(-(MAX_MESSAGES - 1))];
   return { ...input, messages: messages.map((m) => ({ role: m.role, text: clip(m.text) })) };

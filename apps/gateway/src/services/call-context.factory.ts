@@ -1,3 +1,4 @@
+import type { WireFormat } from '@lessllm/formats';
 import type { ApiFormat, Endpoint } from '@lessllm/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from './call-context';
@@ -6,8 +7,9 @@ import type { CallContext } from './call-context';
 export function newCallContext(
   req: FastifyRequest,
   reply: FastifyReply,
-  format: ApiFormat,
+  callerFormat: ApiFormat,
   endpoint: Endpoint,
+  format: WireFormat | null = null,
 ): CallContext {
   const abort = new AbortController();
   const raw = reply.raw;
@@ -19,7 +21,10 @@ export function newCallContext(
     startedAt: Date.now(),
     t0: performance.now(),
     endpoint,
-    callerFormat: format,
+    callerFormat,
+    format,
+    upstreamFormat: null,
+    dropped: [],
     caller: null,
     userId: null,
     request: req.body ?? null,

@@ -1,3 +1,4 @@
+import type { WireFormat } from '@lessllm/formats';
 import type { ApiFormat, CallAttempt, CallCacheOutcome, CallRouteOutcome, Endpoint } from '@lessllm/shared';
 import type { ConnectionTiming } from '../egress';
 import type { Caller } from './caller-auth.service';
@@ -12,6 +13,12 @@ export interface CallContext {
   t0: number;
   endpoint: Endpoint;
   callerFormat: ApiFormat;
+  /** The caller's wire format (null for embeddings, which is not a chat format). */
+  format: WireFormat | null;
+  /** The format the final attempt spoke to the provider in. */
+  upstreamFormat: ApiFormat | null;
+  /** Request fields dropped translating for the final attempt (sent back in x-lessllm-dropped). */
+  dropped: string[];
   caller: Caller | null;
   userId: string | null;
   request: unknown;

@@ -1,3 +1,4 @@
+import { formatNamed } from '@lessllm/formats';
 import type { AppLogger } from '@lessllm/shared';
 import { GatewayError } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
@@ -37,7 +38,8 @@ export class CallFailureService {
       return;
     }
     if (err instanceof UpstreamFailure && (err.kind === 'status' || err.kind === 'protocol')) {
-      const out = upstreamErrorForCaller(ctx.callerFormat, err);
+      const caller = ctx.format ?? formatNamed('openai-chat');
+      const out = upstreamErrorForCaller(caller, err);
       this.recorder.record(ctx, {
         status: 'error',
         httpStatus: out.status,
@@ -45,12 +47,13 @@ export class CallFailureService {
         errorMessage: out.message,
       });
       reply.hijack();
-      const sameFormat = ctx.callerFormat === err.details.wireFormat;
+      const sameFormat =
+        ctx.callerFormat === err.details.wireFormat || (!ctx.format && err.details.wireFormat === 'openai-embeddings');
       writeJson(
         reply.raw,
         out.status,
         {
-          ...(sameFormat ? passthroughHeaders(err.details.headers) : {}),
+          ...(sameFormat ? passthroughHeaders(err.details.headers, true) : {}),
           'x-request-id': ctx.requestId,
           'x-lessllm-provider': err.details.providerName,
           ...(ctx.target ? { 'x-lessllm-model': ctx.target.upstreamModel } : {}),

@@ -1,4 +1,4 @@
-import type { UpstreamEndpoint } from '@lessllm/shared';
+import type { ApiFormat, UpstreamEndpoint } from '@lessllm/shared';
 import { Injectable } from '@nestjs/common';
 import { newConnectionTiming } from '../egress';
 import { abortableSleep } from './abortable-sleep';
@@ -11,6 +11,10 @@ import { UpstreamFailure } from './upstream-failure';
 export interface PreparedRequest {
   endpoint: UpstreamEndpoint;
   body: string;
+  /** The format the body is written in. */
+  format: ApiFormat;
+  /** Fields the translation to that format dropped. */
+  dropped?: string[];
 }
 
 /** Raised when the caller disconnected while we were still trying upstreams. */
@@ -32,8 +36,8 @@ export class CallOrchestratorService {
     ctx: CallContext,
     targets: ResolvedTarget[],
     prepare: (target: ResolvedTarget) => PreparedRequest,
-    accept: (target: ResolvedTarget, res: UpstreamResponse) => Promise<T>,
-  ): Promise<{ target: ResolvedTarget; result: T }> {
+    accept: (target: ResolvedTarget, res: UpstreamResponse, prepared: PreparedRequest) => Promise<T>,
+  ): Promise<{ target: ResolvedTarget; result: T; prepared: PreparedRequest }> {
     let lastFailure: UpstreamFailure | undefined;
     for (const target of targets) {
       // A fallback that cannot express the request (e.g. a feature its format lacks) is skipped; the primary's error stands.
@@ -47,7 +51,7 @@ export class CallOrchestratorService {
       const retry = this.upstream.retryFor(target);
       for (let attempt = 0; ; attempt++) {
         const outcome = await this.attempt(ctx, target, prepared, accept);
-        if (!(outcome instanceof UpstreamFailure)) return { target, result: outcome };
+        if (!(outcome instanceof UpstreamFailure)) return { target, result: outcome, prepared };
         lastFailure = outcome;
         if (!outcome.details.retry || attempt >= retry.max_retries) break;
         const delay = retryDelayMs(attempt, outcome.details.headers ?? {}, retry);
@@ -63,12 +67,14 @@ export class CallOrchestratorService {
     ctx: CallContext,
     target: ResolvedTarget,
     prepared: PreparedRequest,
-    accept: (target: ResolvedTarget, res: UpstreamResponse) => Promise<T>,
+    accept: (target: ResolvedTarget, res: UpstreamResponse, prepared: PreparedRequest) => Promise<T>,
   ): Promise<T | UpstreamFailure> {
     const started = performance.now();
     const timing = newConnectionTiming();
     ctx.target = target;
     ctx.connection = timing;
+    ctx.upstreamFormat = prepared.format;
+    ctx.dropped = prepared.dropped ?? [];
     const record = (status: number | null, errorType: string | null) => {
       const elapsed = performance.now() - started;
       ctx.upstreamMs += elapsed;
@@ -81,14 +87,21 @@ export class CallOrchestratorService {
       });
     };
     try {
-      const res = await this.upstream.send(target, prepared.endpoint, prepared.body, ctx.abort.signal, timing);
+      const res = await this.upstream.send(
+        target,
+        prepared.endpoint,
+        prepared.body,
+        ctx.abort.signal,
+        timing,
+        prepared.format,
+      );
       ctx.headersAt = performance.now();
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        const failure = await this.upstream.failureFromStatus(target, res);
+        const failure = await this.upstream.failureFromStatus(target, res, prepared.format);
         record(res.statusCode, 'upstream_status');
         return failure;
       }
-      const result = await accept(target, res);
+      const result = await accept(target, res, prepared);
       record(res.statusCode, null);
       return result;
     } catch (err) {

@@ -34,11 +34,12 @@ export class CallRecorderService {
     const end = performance.now();
     const conn = ctx.connection;
     const event: CallEvent = {
-      version: 1,
+      version: 2,
       request_id: ctx.requestId,
       timestamp: new Date(ctx.startedAt).toISOString(),
       endpoint: ctx.endpoint,
       caller_format: ctx.callerFormat,
+      upstream_format: ctx.upstreamFormat,
       tenant: ctx.caller?.tenant ?? null,
       user_id: ctx.userId,
       requested_model: ctx.requestedModel,

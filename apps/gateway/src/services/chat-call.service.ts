@@ -1,46 +1,34 @@
 import {
-  anthropicRequestToOpenAI,
-  anthropicResponseToOpenAI,
-  normalizeAnthropicUsage,
-  normalizeOpenAIUsage,
-  openaiRequestToAnthropic,
-  openaiResponseToAnthropic,
-} from '@lessllm/providers';
-import type {
-  AnthropicMessage,
-  AnthropicMessagesRequest,
-  AnthropicUsage,
-  ApiFormat,
-  NormalizedUsage,
-  OpenAIChatCompletion,
-  OpenAIChatRequest,
-  OpenAIUsage,
-  SseEvent,
-} from '@lessllm/shared';
+  formatNamed,
+  httpStatusOf,
+  translateResponse,
+  type Json,
+  type NormalizedError,
+  type WireFormat,
+} from '@lessllm/formats';
+import type { ApiFormat, NormalizedUsage, SseEvent } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CachedAnswer } from '../cache/cache-entry';
 import { sendCachedAnswer } from '../cache/cached-reply';
-import { replayFrames } from '../cache/replay';
 import { ResponseCacheService, type CachePlan } from '../cache/response-cache.service';
 import { SemanticResponseCacheService } from '../cache/semantic-response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { anthropicMessagesRequestSchema, openAIChatRequestSchema, validateBody } from '../dtos/request-validation';
 import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
 import { cascadeFailure } from '../routing/cascade-check';
 import { RoutePlannerService } from '../routing/route-planner.service';
 import type { CallContext } from './call-context';
 import { newCallContext } from './call-context.factory';
+import { CallExtensions } from './call-extensions';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService, type PreparedRequest } from './call-orchestrator.service';
 import { CallRecorderService, type CallResult } from './call-recorder.service';
 import { CallerAuthService } from './caller-auth.service';
 import { ModelResolverService, type ResolvedTarget } from './model-resolver.service';
-import { StreamRelay, upstreamStreamError } from './stream-relay';
-import { UpstreamEventReader, statusForStreamError } from './upstream-events';
+import { StreamRelay, streamErrorOf } from './stream-relay';
+import { UpstreamEventReader } from './upstream-events';
 import { UpstreamFailure } from './upstream-failure';
-
-type ChatBody = OpenAIChatRequest | AnthropicMessagesRequest;
+import { prepareChatRequest } from './upstream-request';
 
 /** A complete (non-streamed) upstream answer, already in the caller's format. */
 interface Completion {
@@ -48,10 +36,11 @@ interface Completion {
   headers: Record<string, string | string[] | undefined>;
   /** The upstream body as received (sent untouched when the caller speaks the upstream's format). */
   text: string;
-  json: OpenAIChatCompletion | AnthropicMessage;
-  response: unknown;
+  sameFormat: boolean;
+  response: Json;
   usageRaw: unknown;
   usage: NormalizedUsage | null;
+  servedModel: string | null;
 }
 
 interface OpenedStream {
@@ -63,7 +52,20 @@ interface OpenedStream {
 
 const RETRYABLE_STREAM_STATUS = new Set([429, 500, 502, 503, 504, 529]);
 
-/** Chat calls in either caller format (OpenAI Chat Completions, Anthropic Messages), to any provider. */
+/** One chat request of any wire format, as the whole call pipeline sees it. */
+interface ChatCall {
+  ctx: CallContext;
+  format: WireFormat;
+  body: Json;
+  req: FastifyRequest;
+  reply: FastifyReply;
+  plan: CachePlan;
+}
+
+/**
+ * Chat calls in every caller format (Chat Completions, Messages, Responses, legacy Completions), to any provider.
+ * Everything format-specific goes through the caller's and the upstream's `WireFormat`.
+ */
 @Injectable()
 export class ChatCallService {
   constructor(
@@ -76,53 +78,46 @@ export class ChatCallService {
     private readonly cache: ResponseCacheService,
     private readonly semantic: SemanticResponseCacheService,
     private readonly routes: RoutePlannerService,
+    private readonly extensions: CallExtensions,
   ) {}
 
-  async handle(format: ApiFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const ctx = newCallContext(req, reply, format, format === 'openai' ? 'chat.completions' : 'messages');
+  async handle(format: WireFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const ctx = newCallContext(req, reply, format.name, format.endpoint, format);
     ctx.caller = this.auth.authenticate(req.headers);
     try {
-      let body: ChatBody =
-        format === 'openai'
-          ? (validateBody(openAIChatRequestSchema, req.body) as OpenAIChatRequest)
-          : (validateBody(anthropicMessagesRequestSchema, req.body) as AnthropicMessagesRequest);
-      ctx.requestedModel = body.model;
-      ctx.isStreaming = body.stream === true;
-      ctx.userId = userIdOf(format, body, req.headers['x-lessllm-user']);
+      let body = format.request.validate(req.body);
+      // Format-specific state before the call (Responses: continue from previous_response_id).
+      body = await this.extensions.before(format, ctx, body);
+      ctx.requestedModel = format.request.model(body);
+      ctx.isStreaming = format.request.isStreaming(body);
+      ctx.userId = format.request.userId(body) ?? headerValue(req.headers['x-lessllm-user']);
       // Tier requests (`auto` or a tier name) become the chosen tier's model alias before anything else.
       ctx.route = await this.routes.plan(format, body, req.headers);
       if (ctx.route) body = { ...body, model: ctx.route.model };
-      const { targets } = this.resolver.resolve(body.model, 'chat');
+      const { targets } = this.resolver.resolve(format.request.model(body), 'chat');
       const plan = this.cache.plan(ctx, body, targets[0], req.headers);
+      const call: ChatCall = { ctx, format, body, req, reply, plan };
       // The semantic cache is only consulted after an exact miss, under the same policy.
       const cached = (await this.cache.lookup(plan, ctx)) ?? (await this.semantic.lookup(plan, ctx, body));
-      if (cached) await this.serveCached(ctx, body, targets[0], cached, reply);
-      else if (ctx.route?.source === 'router' && ctx.route.classifier === 'cascade')
-        await this.cascade(ctx, body, targets, reply, plan);
-      else if (ctx.isStreaming) await this.stream(ctx, body, targets, reply, plan);
-      else await this.complete(ctx, body, targets, reply, plan);
+      if (cached) await this.serveCached(call, targets[0], cached);
+      else if (ctx.route?.source === 'router' && ctx.route.classifier === 'cascade') await this.cascade(call, targets);
+      else if (ctx.isStreaming) await this.stream(call, targets);
+      else await this.complete(call, targets);
     } catch (err) {
       this.failures.handle(ctx, err, reply);
     }
   }
 
-  private prepare(ctx: CallContext, body: ChatBody, target: ResolvedTarget, stream = ctx.isStreaming): PreparedRequest {
-    const wire = target.adapter.wireFormat;
-    const model = target.upstreamModel;
-    let upstream: Record<string, unknown>;
-    if (ctx.callerFormat === wire) upstream = { ...body, model };
-    else if (wire === 'anthropic')
-      upstream = { ...openaiRequestToAnthropic(body as OpenAIChatRequest, model, target.provider.default_max_tokens) };
-    else upstream = { ...anthropicRequestToOpenAI(body as AnthropicMessagesRequest, model) };
-    // Exact usage for streams: ask an OpenAI-format upstream for the usage chunk even if the caller did not.
-    if (stream && wire === 'openai' && target.provider.stream_usage) {
-      const current = (upstream.stream_options ?? {}) as Record<string, unknown>;
-      if (current.include_usage !== true) upstream.stream_options = { ...current, include_usage: true };
-    }
-    if (stream) upstream.stream = true;
-    else delete upstream.stream;
-    const apiKey = ctx.caller?.providerKey ?? target.provider.api_key ?? '';
-    return { endpoint: target.adapter.endpoint('chat', model, apiKey), body: JSON.stringify(upstream) };
+  private prepare(call: ChatCall, target: ResolvedTarget, stream = call.ctx.isStreaming): PreparedRequest {
+    return prepareChatRequest(call.ctx, {
+      caller: call.format,
+      body: call.body,
+      target,
+      stream,
+      headers: call.req.headers,
+      query: queryOf(call.req.url),
+      translation: this.loaded.config.translation,
+    });
   }
 
   private responseHeaders(
@@ -130,13 +125,16 @@ export class ChatCallService {
     target: ResolvedTarget,
     upstream: Record<string, string | string[] | undefined>,
   ): HeaderMap {
+    const same = ctx.callerFormat === ctx.upstreamFormat;
     return {
-      ...(ctx.callerFormat === target.adapter.wireFormat ? passthroughHeaders(upstream) : {}),
+      ...passthroughHeaders(upstream, same),
       'x-request-id': ctx.requestId,
       'x-lessllm-provider': target.providerName,
       'x-lessllm-model': target.upstreamModel,
       'x-lessllm-cache': ctx.cache?.status ?? 'bypass',
       ...(ctx.route ? { 'x-lessllm-tier': ctx.route.tier } : {}),
+      ...(!same && ctx.upstreamFormat ? { 'x-lessllm-upstream-format': ctx.upstreamFormat } : {}),
+      ...(ctx.dropped.length > 0 ? { 'x-lessllm-dropped': ctx.dropped.join(', ') } : {}),
     };
   }
 
@@ -144,69 +142,56 @@ export class ChatCallService {
    * A cache hit: no upstream attempt; the event carries the cached usage and `cache.status = 'hit'` (or
    * `'semantic-hit'` with its similarity).
    */
-  private async serveCached(
-    ctx: CallContext,
-    body: ChatBody,
-    primary: ResolvedTarget,
-    entry: CachedAnswer,
-    reply: FastifyReply,
-  ): Promise<void> {
+  private async serveCached(call: ChatCall, primary: ResolvedTarget, entry: CachedAnswer): Promise<void> {
+    const { ctx } = call;
     ctx.target = primary;
     const status = ctx.cache?.status === 'semantic-hit' ? 'semantic-hit' : 'hit';
-    await sendCachedAnswer(ctx, reply, entry, wantsUsage(ctx, body), status);
+    const response = await this.extensions.answered(call.format, ctx, call.body, entry.response as Json);
+    await sendCachedAnswer(ctx, call.reply, { ...entry, response }, wantsUsage(call), status, call.body);
     this.recorder.record(ctx, {
       status: 'success',
       httpStatus: 200,
-      response: entry.response,
+      response,
       usage: entry.usage,
       usageRaw: entry.usage_raw,
-      servedModel: (entry.response as { model?: string }).model ?? entry.model,
+      servedModel: call.format.response.model(entry.response as Json) ?? entry.model,
     });
   }
 
-  private async complete(
-    ctx: CallContext,
-    body: ChatBody,
-    targets: ResolvedTarget[],
-    reply: FastifyReply,
-    plan: CachePlan,
-  ): Promise<void> {
-    await this.send(ctx, body, await this.fetchCompletion(ctx, body, targets), reply, plan);
+  private async complete(call: ChatCall, targets: ResolvedTarget[]): Promise<void> {
+    await this.send(call, await this.fetchCompletion(call, targets));
   }
 
   /** One non-streamed answer from the first target that gives one (retries and fallbacks included). */
-  private async fetchCompletion(ctx: CallContext, body: ChatBody, targets: ResolvedTarget[]): Promise<Completion> {
-    const { target, result } = await this.orchestrator.execute(
+  private async fetchCompletion(call: ChatCall, targets: ResolvedTarget[]): Promise<Completion> {
+    const { ctx, format } = call;
+    const { target, result, prepared } = await this.orchestrator.execute(
       ctx,
       targets,
-      (t) => this.prepare(ctx, body, t, false),
-      async (t, res) => {
+      (t) => this.prepare(call, t, false),
+      async (t, res, p) => {
         const text = await res.body.text();
-        if (!looksLikeJsonObject(text)) throw notJson(t);
+        if (!looksLikeJsonObject(text)) throw notJson(t, p.format);
         return { text, headers: res.headers };
       },
     );
-    const wire = target.adapter.wireFormat;
-    const json = JSON.parse(result.text) as OpenAIChatCompletion | AnthropicMessage;
-    let response: unknown = json;
-    if (ctx.callerFormat !== wire) {
-      response =
-        wire === 'anthropic'
-          ? anthropicResponseToOpenAI(
-              json as AnthropicMessage,
-              (json as AnthropicMessage).model ?? target.upstreamModel,
-            )
-          : openaiResponseToAnthropic(json as OpenAIChatCompletion, json.model ?? target.upstreamModel);
-    }
-    const usageRaw = (json as { usage?: unknown }).usage ?? null;
+    const upstream = formatNamed(prepared.format);
+    const json = JSON.parse(result.text) as Json;
+    const sameFormat = upstream.name === format.name;
+    const servedModel = upstream.response.model(json);
+    const response = sameFormat
+      ? json
+      : translateResponse(json, upstream, format, { request: call.body, model: servedModel ?? target.upstreamModel });
+    const usage = upstream.response.usage(json);
     return {
       target,
       headers: result.headers,
       text: result.text,
-      json,
+      sameFormat,
       response,
-      usageRaw,
-      usage: normalizedUsage(wire, usageRaw),
+      usageRaw: usage?.raw ?? null,
+      usage: usage?.normalized ?? null,
+      servedModel,
     };
   }
 
@@ -215,29 +200,28 @@ export class ChatCallService {
    * caller answered by the cascade's buffered cheap attempt, replayed as the caller format's stream. Then
    * caches and records it.
    */
-  private async send(
-    ctx: CallContext,
-    body: ChatBody,
-    answer: Completion,
-    reply: FastifyReply,
-    plan: CachePlan,
-  ): Promise<void> {
-    const { target, response, usage, usageRaw } = answer;
+  private async send(call: ChatCall, answer: Completion): Promise<void> {
+    const { ctx, format, reply, plan } = call;
+    const { target, usage, usageRaw } = answer;
+    const response = await this.extensions.answered(format, ctx, call.body, answer.response);
     const headers = this.responseHeaders(ctx, target, answer.headers);
     reply.hijack();
     let firstTokenAt: number | null = null;
     if (ctx.isStreaming) {
       startEventStream(reply.raw, headers);
       firstTokenAt = performance.now();
-      await writeFrames(reply.raw, replayFrames(ctx.callerFormat, response, { includeUsage: wantsUsage(ctx, body) }));
+      await writeFrames(
+        reply.raw,
+        format.stream.replay(response, { includeUsage: wantsUsage(call), request: call.body }),
+      );
       if (!reply.raw.destroyed) reply.raw.end();
     } else {
-      const sameFormat = ctx.callerFormat === target.adapter.wireFormat;
-      writeJson(reply.raw, 200, headers, sameFormat ? answer.text : JSON.stringify(response));
+      const untouched = answer.sameFormat && response === answer.response;
+      writeJson(reply.raw, 200, headers, untouched ? answer.text : JSON.stringify(response));
     }
     const key = this.cache.save(plan, ctx, target, { response, usage, usageRaw });
-    this.semantic.save(plan, ctx, target, body, key);
-    this.recorder.record(ctx, completionResult(answer, firstTokenAt));
+    this.semantic.save(plan, ctx, target, call.body, key);
+    this.recorder.record(ctx, completionResult({ ...answer, response }, firstTokenAt));
   }
 
   /**
@@ -245,18 +229,13 @@ export class ChatCallService {
    * answer, so their first token waits for it). A passing answer is sent; a failing one is recorded as its own
    * call (`<request id>.cascade`) and the request is escalated to the strongest tier, streamed if asked.
    */
-  private async cascade(
-    ctx: CallContext,
-    body: ChatBody,
-    targets: ResolvedTarget[],
-    reply: FastifyReply,
-    plan: CachePlan,
-  ): Promise<void> {
-    const cheap = await this.fetchCompletion(ctx, body, targets);
-    const failure = cascadeFailure(ctx.callerFormat, cheap.response, wantsJson(ctx.callerFormat, body));
+  private async cascade(call: ChatCall, targets: ResolvedTarget[]): Promise<void> {
+    const { ctx, format } = call;
+    const cheap = await this.fetchCompletion(call, targets);
+    const failure = cascadeFailure(format.response.summary(cheap.response), format.analysis.wantsJson(call.body));
     const strong = this.routes.strongestTier();
     const route = ctx.route!;
-    if (!failure || !strong || strong.tier === route.tier) return this.send(ctx, body, cheap, reply, plan);
+    if (!failure || !strong || strong.tier === route.tier) return this.send(call, cheap);
     const reason = `cascade: ${route.tier} answer failed the check (${failure}); escalated to ${strong.tier}`;
     this.recorder.record(
       { ...ctx, requestId: `${ctx.requestId}.cascade`, isStreaming: false, cache: null, route: { ...route, reason } },
@@ -266,30 +245,26 @@ export class ChatCallService {
     ctx.connection = null;
     ctx.headersAt = null;
     ctx.route = { ...route, tier: strong.tier, model: strong.model, escalated_from: route.tier, reason };
-    const escalated = { ...body, model: strong.model } as ChatBody;
+    const escalated: ChatCall = { ...call, body: { ...call.body, model: strong.model } };
     const { targets: strongTargets } = this.resolver.resolve(strong.model, 'chat');
-    if (ctx.isStreaming) await this.stream(ctx, escalated, strongTargets, reply, plan);
-    else await this.complete(ctx, escalated, strongTargets, reply, plan);
+    if (ctx.isStreaming) await this.stream(escalated, strongTargets);
+    else await this.complete(escalated, strongTargets);
   }
 
-  private async stream(
-    ctx: CallContext,
-    body: ChatBody,
-    targets: ResolvedTarget[],
-    reply: FastifyReply,
-    plan: CachePlan,
-  ): Promise<void> {
-    const { target, result } = await this.orchestrator.execute(
+  private async stream(call: ChatCall, targets: ResolvedTarget[]): Promise<void> {
+    const { ctx, format, reply, plan } = call;
+    const { target, result, prepared } = await this.orchestrator.execute(
       ctx,
       targets,
-      (t) => this.prepare(ctx, body, t),
-      (t, res) => this.openStream(t, res.body, res.headers),
+      (t) => this.prepare(call, t),
+      (t, res, p) => this.openStream(t, p.format, res.body, res.headers),
     );
     const relay = new StreamRelay({
-      callerFormat: ctx.callerFormat,
-      wireFormat: target.adapter.wireFormat,
+      caller: format,
+      upstream: formatNamed(prepared.format),
       model: target.upstreamModel,
-      callerWantsUsage: wantsUsage(ctx, body),
+      request: call.body,
+      callerWantsUsage: wantsUsage(call),
     });
     reply.hijack();
     const raw = reply.raw;
@@ -301,7 +276,8 @@ export class ChatCallService {
       while (events !== null) {
         const frames: string[] = [];
         for (const event of events) {
-          frames.push(...relay.push(event));
+          const out = relay.push(event);
+          for (let i = 0; i < out.length; i++) frames.push(out[i]);
           if (relay.failed) break;
         }
         await writeFrames(raw, frames);
@@ -317,7 +293,7 @@ export class ChatCallService {
           code === 'UND_ERR_BODY_TIMEOUT'
             ? `${target.providerName}: stream idle for more than ${target.provider.timeouts?.idle_ms ?? idle} ms (timeouts.idle_ms)`
             : `${target.providerName}: connection lost mid-stream (${code ?? (err as Error).message})`;
-        await writeFrames(raw, relay.errorFrames({ type: 'api_error', message: transportError }));
+        await writeFrames(raw, relay.errorFrames(transportFailure(transportError)));
       }
     } finally {
       await result.reader.close().catch(() => undefined);
@@ -325,14 +301,14 @@ export class ChatCallService {
     }
     const outcome = relay.outcome();
     const errored = outcome.error !== null || transportError !== null;
+    const ok = !aborted && !errored && outcome.completed && !ctx.abort.signal.aborted;
+    const response = ok
+      ? await this.extensions.answered(format, ctx, call.body, outcome.response as Json)
+      : outcome.response;
     // Only a stream that ran to its end marker is cached: never an aborted, cut or failed one.
-    if (!aborted && !errored && outcome.completed && !ctx.abort.signal.aborted) {
-      const key = this.cache.save(plan, ctx, target, {
-        response: outcome.response,
-        usage: outcome.usage,
-        usageRaw: outcome.usageRaw,
-      });
-      this.semantic.save(plan, ctx, target, body, key);
+    if (ok) {
+      const key = this.cache.save(plan, ctx, target, { response, usage: outcome.usage, usageRaw: outcome.usageRaw });
+      this.semantic.save(plan, ctx, target, call.body, key);
     }
     this.recorder.record(ctx, {
       status: aborted ? 'aborted' : errored ? 'error' : 'success',
@@ -341,36 +317,41 @@ export class ChatCallService {
       errorMessage: aborted
         ? 'caller disconnected mid-stream; upstream request aborted'
         : (transportError ?? outcome.error?.message ?? null),
-      response: outcome.response,
+      response,
       usage: outcome.usage,
       usageRaw: outcome.usageRaw,
       firstTokenAt: outcome.firstTokenAt,
       outputChunks: outcome.outputChunks,
-      servedModel: (outcome.response as { model?: string } | null)?.model ?? null,
+      servedModel: format.response.model(outcome.response as Json),
     });
   }
 
   /** Reads the first event before anything is sent to the caller: an error there can still be retried. */
   private async openStream(
     target: ResolvedTarget,
+    wireFormat: ApiFormat,
     body: AsyncIterable<Uint8Array>,
     headers: Record<string, string | string[] | undefined>,
   ): Promise<OpenedStream> {
     const reader = new UpstreamEventReader(body);
     const first = await reader.first();
-    const error = first.length > 0 ? upstreamStreamError(target.adapter.wireFormat, first[0]) : null;
+    const error = first.length > 0 ? streamErrorOf(formatNamed(wireFormat), first[0]) : null;
     if (!error) return { reader, first, headers };
     await reader.close();
-    const status = statusForStreamError(error.type);
+    const status = httpStatusOf(error);
     throw new UpstreamFailure('status', `${target.providerName} sent an error event (${error.type})`, {
       providerName: target.providerName,
-      wireFormat: target.adapter.wireFormat,
+      wireFormat,
       status,
       body: first[0].data,
       retry: RETRYABLE_STREAM_STATUS.has(status),
       fallback: RETRYABLE_STREAM_STATUS.has(status),
     });
   }
+}
+
+function transportFailure(message: string): NormalizedError {
+  return { status: 502, message, type: 'api_error', code: null, param: null };
 }
 
 /** The recorded outcome of a complete (non-streamed) answer. */
@@ -382,7 +363,7 @@ function completionResult(answer: Completion, firstTokenAt: number | null = null
     usage: answer.usage,
     usageRaw: answer.usageRaw,
     firstTokenAt,
-    servedModel: typeof answer.json.model === 'string' ? answer.json.model : null,
+    servedModel: answer.servedModel,
   };
 }
 
@@ -391,11 +372,11 @@ function looksLikeJsonObject(text: string): boolean {
   return text.trimStart().startsWith('{') && text.trimEnd().endsWith('}');
 }
 
-function notJson(target: ResolvedTarget): UpstreamFailure {
+function notJson(target: ResolvedTarget, wireFormat: ApiFormat): UpstreamFailure {
   const message = `${target.providerName} returned a response that is not JSON`;
   return new UpstreamFailure('protocol', message, {
     providerName: target.providerName,
-    wireFormat: target.adapter.wireFormat,
+    wireFormat,
     status: 502,
     body: JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: null } }),
     retry: false,
@@ -403,28 +384,16 @@ function notJson(target: ResolvedTarget): UpstreamFailure {
   });
 }
 
-/** JSON output was asked for through the API (the cascade then checks that the answer parses). */
-function wantsJson(format: ApiFormat, body: ChatBody): boolean {
-  if (format !== 'openai') return false;
-  const type = (body as OpenAIChatRequest).response_format?.type;
-  return type === 'json_object' || type === 'json_schema';
+/** Streaming callers that asked for usage in the stream (OpenAI's stream_options.include_usage). */
+function wantsUsage(call: ChatCall): boolean {
+  return call.ctx.isStreaming && call.format.request.wantsStreamUsage(call.body);
 }
 
-/** OpenAI callers streaming with stream_options.include_usage get the usage chunk. */
-function wantsUsage(ctx: CallContext, body: ChatBody): boolean {
-  return ctx.callerFormat === 'openai' && (body as OpenAIChatRequest).stream_options?.include_usage === true;
-}
-
-function normalizedUsage(wire: ApiFormat, raw: unknown): NormalizedUsage | null {
-  if (!raw || typeof raw !== 'object') return null;
-  return wire === 'openai' ? normalizeOpenAIUsage(raw as OpenAIUsage) : normalizeAnthropicUsage(raw as AnthropicUsage);
-}
-
-function userIdOf(format: ApiFormat, body: ChatBody, header: string | string[] | undefined): string | null {
-  const fromBody =
-    format === 'openai'
-      ? ((body as OpenAIChatRequest).user ?? (body as OpenAIChatRequest).safety_identifier)
-      : (body as AnthropicMessagesRequest).metadata?.user_id;
-  if (typeof fromBody === 'string' && fromBody) return fromBody;
+function headerValue(header: string | string[] | undefined): string | null {
   return typeof header === 'string' && header ? header : null;
+}
+
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
 }

@@ -1,4 +1,4 @@
-import { normalizeOpenAIUsage } from '@lessllm/providers';
+import { normalizeOpenAIUsage } from '@lessllm/formats';
 import type { OpenAIEmbeddingsRequest, OpenAIUsage } from '@lessllm/shared';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -29,7 +29,7 @@ export class EmbeddingsCallService {
   ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const ctx = newCallContext(req, reply, 'openai', 'embeddings');
+    const ctx = newCallContext(req, reply, 'openai-embeddings', 'embeddings');
     ctx.caller = this.auth.authenticate(req.headers);
     try {
       const body = validateBody(embeddingsRequestSchema, req.body) as OpenAIEmbeddingsRequest;
@@ -40,12 +40,13 @@ export class EmbeddingsCallService {
         ctx,
         targets,
         (t) => ({
-          endpoint: t.adapter.endpoint(
-            'embeddings',
-            t.upstreamModel,
-            ctx.caller?.providerKey ?? t.provider.api_key ?? '',
-          ),
+          endpoint: t.adapter.endpoint({
+            operation: 'embeddings',
+            model: t.upstreamModel,
+            apiKey: ctx.caller?.providerKey ?? t.provider.api_key ?? '',
+          }),
           body: JSON.stringify({ ...body, model: t.upstreamModel }),
+          format: 'openai-embeddings',
         }),
         async (_t, res) => ({ bytes: Buffer.from(await res.body.arrayBuffer()), headers: res.headers }),
       );
@@ -54,7 +55,7 @@ export class EmbeddingsCallService {
         reply.raw,
         200,
         {
-          ...passthroughHeaders(result.headers),
+          ...passthroughHeaders(result.headers, true),
           'x-request-id': ctx.requestId,
           'x-lessllm-provider': target.providerName,
           'x-lessllm-model': target.upstreamModel,

@@ -18,12 +18,11 @@ export interface ResolvedModel {
   targets: ResolvedTarget[];
 }
 
-/** Model families used when the gateway runs from environment variables alone (no config file). */
-const FAMILIES: Array<{ pattern: RegExp; provider: string }> = [
-  { pattern: /^(gpt-|chatgpt-|o\d|text-embedding-|davinci|babbage)/, provider: 'openai' },
-  { pattern: /^claude-/, provider: 'anthropic' },
-  { pattern: /^gemini-/, provider: 'gemini' },
-];
+const OPERATION_NAMES: Record<UpstreamOperation, string> = {
+  chat: 'chat',
+  embeddings: 'embeddings',
+  count_tokens: 'token counting',
+};
 
 @Injectable()
 export class ModelResolverService {
@@ -43,7 +42,7 @@ export class ModelResolverService {
     if (usable.length === 0) {
       throw GatewayError.unsupported(
         'model',
-        `The model \`${requestedModel}\` is served by ${primary.providerName} (${primary.provider.type}), which does not support ${operation === 'chat' ? 'chat' : 'embeddings'}.`,
+        `The model \`${requestedModel}\` is served by ${primary.providerName} (${primary.provider.type}), which does not support ${OPERATION_NAMES[operation]}.`,
       );
     }
     return { requestedModel, targets: usable };
@@ -66,9 +65,11 @@ export class ModelResolverService {
     for (const [providerName, provider] of Object.entries(providers)) {
       if (provider.models.includes(name)) return this.target(providerName, name);
     }
+    // Without a config file, names route by the model family each provider kind declares (gpt-* to openai, ...).
     if (!this.loaded.fromFile) {
-      const family = FAMILIES.find((f) => f.pattern.test(name));
-      if (family && providers[family.provider]) return this.target(family.provider, name);
+      for (const [providerName, adapter] of this.adapters) {
+        if (adapter.modelFamily?.test(name)) return this.target(providerName, name);
+      }
     }
     return undefined;
   }

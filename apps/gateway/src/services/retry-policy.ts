@@ -1,6 +1,6 @@
+import { DEFAULT_RETRYABLE_STATUS } from '@lessllm/providers';
 import type { RetryConfig } from '@lessllm/shared';
 
-const RETRYABLE_STATUS = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 /** 429s that mean "out of money", not "slow down": retrying cannot help, a fallback might. */
 const NON_RETRYABLE_CODES = new Set([
   'insufficient_quota',
@@ -46,10 +46,16 @@ export interface StatusVerdict {
   fallback: boolean;
 }
 
-export function judgeStatus(status: number, headers: Headers, body: string): StatusVerdict {
+/** `retryable`: the provider kind's transient statuses (ProviderAdapter.retryableStatus). */
+export function judgeStatus(
+  status: number,
+  headers: Headers,
+  body: string,
+  retryable: ReadonlySet<number> = DEFAULT_RETRYABLE_STATUS,
+): StatusVerdict {
   const shouldRetry = header(headers, 'x-should-retry');
   const quota = status === 429 && NON_RETRYABLE_CODES.has(errorCodeOf(body) ?? '');
-  const transient = RETRYABLE_STATUS.has(status) && !quota;
+  const transient = retryable.has(status) && !quota;
   const retry = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : transient;
   return { retry, fallback: transient || quota };
 }

@@ -1,4 +1,4 @@
-import type { RetryConfig, TimeoutsConfig, UpstreamEndpoint } from '@lessllm/shared';
+import type { ApiFormat, RetryConfig, TimeoutsConfig, UpstreamEndpoint } from '@lessllm/shared';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { request, type Dispatcher } from 'undici';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
@@ -61,13 +61,14 @@ export class UpstreamClientService implements OnApplicationShutdown {
     body: string,
     signal: AbortSignal,
     timing: ConnectionTiming,
+    wireFormat: ApiFormat,
   ): Promise<UpstreamResponse> {
     const url = new URL(endpoint.url);
     const proxy = target.provider.proxy === undefined ? this.loaded.config.proxy : target.provider.proxy;
     const route = resolveEgressRoute(proxy, url);
     const poolKey = `${target.providerName}|${url.origin}`;
     const dispatcher = this.dispatchers.get(poolKey, route, this.timeoutsFor(target), target.provider.max_connections);
-    const base = { providerName: target.providerName, wireFormat: target.adapter.wireFormat };
+    const base = { providerName: target.providerName, wireFormat };
     try {
       const res = await connectionTimingStore.run(timing, () =>
         request(url, { method: 'POST', headers: endpoint.headers, body, dispatcher, signal }),
@@ -119,12 +120,16 @@ export class UpstreamClientService implements OnApplicationShutdown {
   }
 
   /** Turns a non-2xx response into a failure carrying the upstream body for faithful pass-through. */
-  async failureFromStatus(target: ResolvedTarget, res: UpstreamResponse): Promise<UpstreamFailure> {
+  async failureFromStatus(
+    target: ResolvedTarget,
+    res: UpstreamResponse,
+    wireFormat: ApiFormat,
+  ): Promise<UpstreamFailure> {
     const text = await res.body.text().catch(() => '');
-    const verdict = judgeStatus(res.statusCode, res.headers, text);
+    const verdict = judgeStatus(res.statusCode, res.headers, text, target.adapter.retryableStatus);
     return new UpstreamFailure('status', `${target.providerName} answered ${res.statusCode}`, {
       providerName: target.providerName,
-      wireFormat: target.adapter.wireFormat,
+      wireFormat,
       status: res.statusCode,
       headers: res.headers,
       body: text,

@@ -1,17 +1,5 @@
-import { anthropicErrorToOpenAI, openaiErrorToAnthropic } from '@lessllm/providers';
-import type { ApiFormat, OpenAIErrorBody } from '@lessllm/shared';
+import { formatNamed, hasErrorObject, normalizeAnyErrorBody, parseBody, type WireFormat } from '@lessllm/formats';
 import type { UpstreamFailure } from './upstream-failure';
-
-function parseOrText(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
-}
-
-const hasErrorObject = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && typeof (value as { error?: unknown }).error === 'object';
 
 export interface CallerError {
   status: number;
@@ -20,17 +8,20 @@ export interface CallerError {
   message: string;
 }
 
-/** The upstream's error as the caller's SDK expects it: untouched when formats match, translated otherwise. */
-export function upstreamErrorForCaller(callerFormat: ApiFormat, failure: UpstreamFailure): CallerError {
+/**
+ * The upstream's error as the caller's SDK expects it: untouched when caller and upstream speak the same format
+ * (and the body is a real error object), translated through the normalised error otherwise.
+ */
+export function upstreamErrorForCaller(caller: WireFormat, failure: UpstreamFailure): CallerError {
   const status = failure.details.status ?? 502;
   const raw = failure.details.body ?? '';
-  const parsed = parseOrText(raw);
   const wire = failure.details.wireFormat;
-  // OpenAI shape first: it is what both the summary and an OpenAI caller need.
-  const asOpenAI: OpenAIErrorBody =
-    wire === 'openai' && hasErrorObject(parsed) ? (parsed as OpenAIErrorBody) : anthropicErrorToOpenAI(parsed, status);
-  const summary = { type: asOpenAI.error.type, message: asOpenAI.error.message };
-  if (callerFormat === wire && hasErrorObject(parsed)) return { status, body: raw, ...summary };
-  const body = callerFormat === 'openai' ? asOpenAI : openaiErrorToAnthropic(asOpenAI, status);
-  return { status, body: JSON.stringify(body), ...summary };
+  const upstream = wire === 'openai-embeddings' ? formatNamed('openai-chat') : formatNamed(wire);
+  const parsed = parseBody(raw);
+  const normalized = hasErrorObject(parsed)
+    ? upstream.errors.decode(parsed, status)
+    : normalizeAnyErrorBody(parsed, status);
+  const summary = { type: normalized.type, message: normalized.message };
+  if (caller.family === upstream.family && hasErrorObject(parsed)) return { status, body: raw, ...summary };
+  return { status, body: caller.errors.encode(normalized), ...summary };
 }

@@ -9,6 +9,7 @@ export class UpstreamFailure extends Error {
     message: string,
     readonly details: {
       providerName: string;
+      /** The format the failed request was spoken in. */
       wireFormat: ApiFormat;
       status?: number;
       headers?: Record<string, string | string[] | undefined>;

@@ -111,6 +111,11 @@ function crossCheck(config: LessLLMConfig, fromFile: boolean, problems: string[]
         `providers.${name}.base_url: required for type ${provider.type} (e.g. https://my-resource.openai.azure.com)`,
       );
     }
+    if (provider.apis && (provider.type === 'anthropic' || provider.type === 'gemini')) {
+      problems.push(
+        `providers.${name}.apis: only openai and azure providers choose their APIs (${provider.type} speaks ${provider.type === 'anthropic' ? 'Messages' : 'Chat Completions'}); remove the key`,
+      );
+    }
     if (!provider.api_key && !byok && fromFile) {
       problems.push(
         `providers.${name}.api_key: missing (set it, e.g. api_key: "\${${name.toUpperCase()}_API_KEY}", or enable auth.bring_your_own_key)`,

@@ -82,6 +82,14 @@ export const providerSchema = z.strictObject({
   stream_usage: z.boolean().default(true),
   /** max_tokens sent to Anthropic when an OpenAI-format caller gives none (Anthropic requires it). */
   default_max_tokens: z.number().int().positive().default(4096),
+  /**
+   * openai / azure: the OpenAI APIs this upstream serves, preferred first (callers of another format are translated
+   * to the first). Default: all three for api.openai.com, chat_completions and completions for other servers.
+   */
+  apis: z
+    .array(z.enum(['chat_completions', 'responses', 'completions']))
+    .min(1, 'must name at least one API')
+    .optional(),
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
@@ -280,6 +288,53 @@ export const routerSchema = z.strictObject({
 });
 export type RouterConfig = z.infer<typeof routerSchema>;
 
+const budget = z.number().int().min(1024, 'Anthropic thinking budgets start at 1024 tokens');
+
+/** How requests are translated between wire formats (README "Translation policy"). */
+export const translationSchema = z.strictObject({
+  /** Refuse (400) fields that have no equivalent in the target format instead of dropping them. */
+  strict: z.boolean().default(false),
+  /** Anthropic thinking budget per reasoning effort (and back: a budget maps to the largest effort it reaches). */
+  reasoning_budgets: z
+    .strictObject({
+      minimal: budget.default(1024),
+      low: budget.default(2048),
+      medium: budget.default(8192),
+      high: budget.default(16384),
+      xhigh: budget.default(32768),
+    })
+    .default({ minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768 }),
+});
+export type TranslationConfig = z.infer<typeof translationSchema>;
+
+/** Responses API state the gateway keeps for `previous_response_id`, GET and DELETE (README "Responses API"). */
+export const responsesStoreSchema = z.strictObject({
+  /** Redis shared by every gateway replica. Unset: `cache.redis_url` when set, else in memory (one process). */
+  redis_url: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  key_prefix: z.string().min(1).default('lessllm:resp:'),
+  /** How long a stored response can be continued or read. */
+  ttl_s: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
+  /** A response (its turn's input and output) larger than this is not stored; continuing from it is a 404. */
+  max_entry_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+  /** Bound of the in-memory store; least recently used responses are evicted beyond it. */
+  max_total_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(128 * 1024 * 1024),
+  /** Longest chain of previous_response_id links followed. */
+  max_chain: z.number().int().positive().default(1000),
+});
+export type ResponsesStoreConfig = z.infer<typeof responsesStoreSchema>;
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   proxy: proxySchema.optional(),
@@ -293,5 +348,7 @@ export const configSchema = z.strictObject({
   analyzer: analyzerSchema.default(analyzerSchema.parse({})),
   cache: cacheSchema.default(cacheSchema.parse({})),
   router: routerSchema.optional(),
+  translation: translationSchema.default(translationSchema.parse({})),
+  responses: responsesStoreSchema.default(responsesStoreSchema.parse({})),
 });
 export type LessLLMConfig = z.infer<typeof configSchema>;

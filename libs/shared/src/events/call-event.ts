@@ -1,7 +1,17 @@
 import type { ProviderType } from '../config/config.schema';
 
-export type ApiFormat = 'openai' | 'anthropic';
-export type Endpoint = 'chat.completions' | 'messages' | 'embeddings';
+/** The wire formats of libs/formats, by name. */
+export type WireFormatName = 'openai-chat' | 'anthropic-messages' | 'openai-responses' | 'openai-completions';
+/** What a caller spoke: a wire format, or OpenAI embeddings (not a chat format). */
+export type ApiFormat = WireFormatName | 'openai-embeddings';
+export type Endpoint =
+  | 'chat.completions'
+  | 'messages'
+  | 'responses'
+  | 'completions'
+  | 'embeddings'
+  | 'messages.count_tokens'
+  | 'responses.input_tokens';
 export type CallStatus = 'success' | 'error' | 'aborted';
 
 /** Where the time went, in ms. Stage durations are null when the stage did not happen (reused connection, no proxy). */
@@ -78,14 +88,20 @@ export interface CallRouteOutcome {
   escalated_from?: string;
 }
 
-/** One record per call, published after the response is sent. Schema changes bump `version`. */
-export interface CallEventV1 {
-  version: 1;
+/**
+ * One record per call, published after the response is sent. Schema changes bump `version`.
+ * Version 2: `caller_format` names the wire format (`openai-chat`, `anthropic-messages`, `openai-responses`,
+ * `openai-completions`, `openai-embeddings`; version 1 said `openai` / `anthropic`), `upstream_format` added.
+ */
+export interface CallEventV2 {
+  version: 2;
   request_id: string;
   /** ISO-8601 UTC, millisecond precision: when the call started. */
   timestamp: string;
   endpoint: Endpoint;
   caller_format: ApiFormat;
+  /** The format the provider was spoken to in (null when no upstream was reached or chosen). */
+  upstream_format: ApiFormat | null;
   tenant: string | null;
   user_id: string | null;
   requested_model: string;
@@ -115,5 +131,23 @@ export interface CallEventV1 {
   route?: CallRouteOutcome;
 }
 
-export type CallEvent = CallEventV1;
-export const CALL_EVENT_VERSION = 1;
+export type CallEvent = CallEventV2;
+export const CALL_EVENT_VERSION = 2;
+
+/** A version-1 event (caller_format `openai` / `anthropic`, no upstream_format) read as version 2. */
+export function upgradeCallEvent(record: Record<string, unknown>): CallEvent {
+  if (record.version === CALL_EVENT_VERSION) return record as unknown as CallEvent;
+  const legacy = record.caller_format;
+  const callerFormat =
+    legacy === 'anthropic'
+      ? 'anthropic-messages'
+      : record.endpoint === 'embeddings'
+        ? 'openai-embeddings'
+        : 'openai-chat';
+  return {
+    ...record,
+    version: CALL_EVENT_VERSION,
+    caller_format: callerFormat,
+    upstream_format: null,
+  } as unknown as CallEvent;
+}

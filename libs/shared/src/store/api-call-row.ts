@@ -12,6 +12,8 @@ export interface ApiCallRow {
   provider_type: string;
   endpoint: string;
   caller_format: string;
+  /** The format the provider was spoken to in ('' when none). */
+  upstream_format: string;
   tenant: string;
   user_id: string;
   is_streaming: boolean;

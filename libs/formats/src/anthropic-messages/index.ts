@@ -1,0 +1,56 @@
+import { validateBody } from '../common/validate';
+import type { WireFormat } from '../wire-format';
+import { messagesAnalysis } from './analysis';
+import { messagesCache } from './cache';
+import { messagesErrors } from './errors';
+import { replayMessages } from './replay';
+import { messagesRequestFromIR } from './request-from-ir';
+import { messagesRequestToIR } from './request-to-ir';
+import { messagesResponse } from './response';
+import { messagesRequestSchema } from './schema';
+import {
+  MessagesStreamAssembler,
+  MessagesStreamDecoder,
+  MessagesStreamEncoder,
+  messagesErrorFrames,
+  parseMessagesEvent,
+} from './stream';
+
+/** Anthropic Messages (`POST /v1/messages`). */
+export const anthropicMessages: WireFormat = {
+  name: 'anthropic-messages',
+  family: 'anthropic',
+  endpoint: 'messages',
+  request: {
+    validate: (body) => validateBody(messagesRequestSchema, body),
+    model: (body) => body.model as string,
+    isStreaming: (body) => body.stream === true,
+    userId(body) {
+      const metadata = body.metadata as { user_id?: unknown } | undefined;
+      return typeof metadata?.user_id === 'string' && metadata.user_id ? metadata.user_id : null;
+    },
+    wantsStreamUsage: () => true, // Anthropic streams always carry usage
+    // Same-format calls pass the body through untouched (unknown fields included): only model and stream change.
+    forUpstream(body, opts) {
+      const upstream: Record<string, unknown> = { ...body, model: opts.model };
+      if (opts.stream) upstream.stream = true;
+      else delete upstream.stream;
+      return upstream;
+    },
+    toIR: messagesRequestToIR,
+    fromIR: (ir, ctx) => messagesRequestFromIR(ir, ctx),
+  },
+  response: messagesResponse,
+  stream: {
+    parse: parseMessagesEvent,
+    decoder: () => new MessagesStreamDecoder(),
+    encoder: (opts) => new MessagesStreamEncoder(opts),
+    assembler: () => new MessagesStreamAssembler(),
+    forward: () => true,
+    replay: (response) => replayMessages(response),
+    errorFrames: (error) => messagesErrorFrames(error),
+  },
+  errors: messagesErrors,
+  cache: messagesCache,
+  analysis: messagesAnalysis,
+};

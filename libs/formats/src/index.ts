@@ -1,0 +1,14 @@
+export { messagesRoutingInput } from './anthropic-messages/analysis';
+export { JSON_OBJECT_INSTRUCTION } from './anthropic-messages/request-from-ir';
+export * from './common/errors';
+export { claudeThinkingStyle, isOpenAIReasoningModel } from './common/model-families';
+export { anthropicUsageFrom, normalizeAnthropicUsage, normalizeOpenAIUsage, openaiUsageFrom } from './common/usage';
+export * from './ir/chat';
+export * from './ir/errors';
+export * from './ir/stream-sink';
+export { chatRoutingInput } from './openai-chat/analysis';
+export * from './prompt/prompt-sink.port';
+export * from './registry';
+export * from './translate';
+export * from './translation-context';
+export * from './wire-format';

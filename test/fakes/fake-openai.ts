@@ -1,19 +1,24 @@
 import { handleChat } from './openai/chat';
+import { handleCompletions } from './openai/completions';
 import { handleEmbeddings } from './openai/embeddings';
 import { handleModels } from './openai/models';
 import { createOpenAIState, type FakeOpenAIOptions, type OpenAIFakeState, resetOpenAIState } from './openai/options';
 import { ERRORS, sendError, sendJsonText } from './openai/respond';
+import { handleInputTokens, handleResponses } from './openai/responses';
 import { type FakeRequest, type FakeServer, startFakeServer } from './shared/server';
 import { maskKey } from './shared/text';
 
 export type { FakeOpenAIOptions } from './openai/options';
 
-/** Path prefixes that speak plain OpenAI: api.openai.com, Gemini's OpenAI-compat endpoint, Azure's v1 API. */
+/**
+ * Path prefixes that speak plain OpenAI: api.openai.com, Gemini's OpenAI-compat endpoint, Azure's v1 API. Chat
+ * Completions, Responses (with /responses/input_tokens), legacy Completions, embeddings and models.
+ */
 const PREFIXES = ['/v1', '/v1beta/openai', '/openai/v1'] as const;
 const AZURE_DEPLOYMENT = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/;
 
 type Route =
-  | { kind: 'chat' | 'embeddings'; azure: boolean; deployment?: string }
+  | { kind: 'chat' | 'embeddings' | 'responses' | 'input_tokens' | 'completions'; azure: boolean; deployment?: string }
   | { kind: 'models'; azure: boolean; id?: string };
 
 function route(method: string, path: string): Route | undefined {
@@ -28,6 +33,9 @@ function route(method: string, path: string): Route | undefined {
     const azure = prefix === '/openai/v1';
     if (method === 'POST' && rest === '/chat/completions') return { kind: 'chat', azure };
     if (method === 'POST' && rest === '/embeddings') return { kind: 'embeddings', azure };
+    if (method === 'POST' && rest === '/responses') return { kind: 'responses', azure };
+    if (method === 'POST' && rest === '/responses/input_tokens') return { kind: 'input_tokens', azure };
+    if (method === 'POST' && rest === '/completions') return { kind: 'completions', azure };
     if (method === 'GET' && rest === '/models') return { kind: 'models', azure };
     if (method === 'GET' && rest.startsWith('/models/')) {
       return { kind: 'models', azure, id: decodeURIComponent(rest.slice('/models/'.length)) };
@@ -68,6 +76,9 @@ async function dispatch(fake: FakeRequest, state: OpenAIFakeState): Promise<void
     return sendJsonText(fake, 404, { 'x-request-id': fake.requestId }, AZURE_404);
   }
   if (r.kind === 'chat') return handleChat(fake, state, r.deployment);
+  if (r.kind === 'responses') return handleResponses(fake, state);
+  if (r.kind === 'input_tokens') return handleInputTokens(fake, state);
+  if (r.kind === 'completions') return handleCompletions(fake, state);
   return handleEmbeddings(fake, state, r.deployment);
 }
 

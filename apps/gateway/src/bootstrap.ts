@@ -9,6 +9,7 @@ import 'reflect-metadata';
 import { GatewayModule } from './gateway.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { NestPinoLogger } from './http/nest-pino-logger';
+import { refuseWebSocketUpgrades } from './http/websocket-refusal';
 import { GatewayMetricsService } from './observability/gateway-metrics.service';
 import { countHttpRequests } from './observability/http-metrics.hook';
 
@@ -71,6 +72,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   }
   const port = options.port ?? server.port;
   const host = options.host ?? server.host;
+  refuseWebSocketUpgrades(app.getHttpServer());
   await app.listen(port, host);
   const address = app.getHttpServer().address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

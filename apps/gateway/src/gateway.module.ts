@@ -18,12 +18,16 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway-config';
 import { GATEWAY_LOGGER } from './config/logger.token';
 import { CacheAdminController } from './controllers/cache-admin.controller';
 import { ChatCompletionsController } from './controllers/chat-completions.controller';
+import { CompletionsController } from './controllers/completions.controller';
 import { EmbeddingsController } from './controllers/embeddings.controller';
 import { HealthController } from './controllers/health.controller';
 import { MessagesController } from './controllers/messages.controller';
 import { ModelsController } from './controllers/models.controller';
+import { ResponsesController } from './controllers/responses.controller';
 import { GatewayMetricsService } from './observability/gateway-metrics.service';
 import { MetricsController } from './observability/metrics.controller';
+import { ResponsesStateExtension } from './responses/responses-state.extension';
+import { createResponsesStateStore, RESPONSES_STATE_STORE } from './responses/responses-state.store';
 import { RoutePlannerService } from './routing/route-planner.service';
 import { createRouterPort } from './routing/router-port.factory';
 import type { Embedder } from './semantic-cache';
@@ -35,6 +39,7 @@ import { CallerAuthService } from './services/caller-auth.service';
 import { ChatCallService } from './services/chat-call.service';
 import { EmbeddingsCallService } from './services/embeddings-call.service';
 import { ModelResolverService } from './services/model-resolver.service';
+import { TokenCountService } from './services/token-count.service';
 import { UpstreamClientService } from './services/upstream-client.service';
 
 export interface GatewayModuleOptions {
@@ -55,6 +60,8 @@ export class GatewayModule {
       controllers: [
         ChatCompletionsController,
         MessagesController,
+        ResponsesController,
+        CompletionsController,
         EmbeddingsController,
         ModelsController,
         HealthController,
@@ -94,7 +101,18 @@ export class GatewayModule {
         CallOrchestratorService,
         CallRecorderService,
         CallFailureService,
-        { provide: CALL_EXTENSIONS, useValue: [] },
+        {
+          provide: RESPONSES_STATE_STORE,
+          useFactory: () => createResponsesStateStore(options.config.config, options.logger),
+        },
+        ResponsesStateExtension,
+        // Format-specific state between calls: one extension per format that needs one.
+        {
+          provide: CALL_EXTENSIONS,
+          useFactory: (responses: ResponsesStateExtension) => [responses],
+          inject: [ResponsesStateExtension],
+        },
+        TokenCountService,
         CallExtensions,
         ChatCallService,
         EmbeddingsCallService,

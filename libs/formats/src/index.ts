@@ -1,6 +1,7 @@
 export { messagesRoutingInput } from './anthropic-messages/analysis';
 export { JSON_OBJECT_INSTRUCTION } from './anthropic-messages/request-from-ir';
 export * from './common/errors';
+export { mintOpaqueId } from './common/ids';
 export { claudeThinkingStyle, isOpenAIReasoningModel } from './common/model-families';
 export { anthropicUsageFrom, normalizeAnthropicUsage, normalizeOpenAIUsage, openaiUsageFrom } from './common/usage';
 export * from './ir/chat';

@@ -1,12 +1,16 @@
 import { GatewayError } from '@lessllm/shared';
 import { anthropicMessages } from './anthropic-messages';
 import { openaiChat } from './openai-chat';
+import { openaiCompletions } from './openai-completions';
+import { openaiResponses } from './openai-responses';
 import type { FormatName, WireFormat } from './wire-format';
 
 /** Every wire format by name. Adding a format: one folder and one line here. */
-export const formats: Readonly<Partial<Record<FormatName, WireFormat>>> = {
+export const formats: Readonly<Record<FormatName, WireFormat>> = {
   'openai-chat': openaiChat,
   'anthropic-messages': anthropicMessages,
+  'openai-responses': openaiResponses,
+  'openai-completions': openaiCompletions,
 };
 
 /** Names older CallEvents (version 1) and api_calls rows used for the two first formats. */

@@ -24,7 +24,7 @@ export const DEFAULT_TRANSLATION_OPTIONS: TranslationOptions = {
   reasoningBudgets: DEFAULT_REASONING_BUDGETS,
 };
 
-const TARGET_PHRASE: Record<string, string> = {
+const TARGET_PHRASE: Record<FormatName, string> = {
   'openai-chat': 'when the model is served by an OpenAI-compatible upstream',
   'anthropic-messages': 'when the model is served by Anthropic',
   'openai-responses': 'when the model is served through the OpenAI Responses API',

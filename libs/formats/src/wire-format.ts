@@ -127,6 +127,17 @@ export interface AnalysisFacet {
   promptCacheHints(body: Json): { key: string; retention24h: boolean };
 }
 
+/** Token counting without generating (Anthropic `count_tokens`, Responses `input_tokens`). */
+export interface CountingFacet {
+  /** Recorded in `api_calls.endpoint`. */
+  readonly endpoint: 'messages.count_tokens' | 'responses.input_tokens';
+  validate(body: unknown): Json;
+  /** The answer body for a count the gateway estimated itself. */
+  answer(inputTokens: number): Json;
+  /** The count in an upstream's answer (to record it). */
+  read(answer: Json): number | null;
+}
+
 /** One wire format, as one unit behind one interface. Adding a format: one folder and one registry line. */
 export interface WireFormat {
   readonly name: FormatName;
@@ -139,6 +150,8 @@ export interface WireFormat {
   readonly errors: ErrorFacet;
   readonly cache: CacheFacet;
   readonly analysis: AnalysisFacet;
+  /** Present when the format has a token-counting endpoint. */
+  readonly counting?: CountingFacet;
 }
 
 /** A data-only end marker (`data: [DONE]`). */

@@ -12,7 +12,7 @@ const openaiBase = {
 };
 const key = (body: unknown, over: Partial<CacheKeyInput> = {}) =>
   exactCacheKey({
-    format: formats['openai-chat']!,
+    format: formats['openai-chat'],
     tenant: 'team-a',
     keyOwner: null,
     provider: 'openai',
@@ -62,7 +62,7 @@ describe('exact cache key', () => {
     expect(key(noise)).toBe(base);
     const anthropic = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], temperature: 0 };
     const a = (b: unknown) =>
-      key(b, { format: formats['anthropic-messages']!, provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      key(b, { format: formats['anthropic-messages'], provider: 'anthropic', model: 'claude-sonnet-4-5' });
     expect(a({ ...anthropic, stream: true, metadata: { user_id: 'u' } })).toBe(a(anthropic));
     expect(a({ ...anthropic, system: [{ type: 'text', text: 'S' }] })).toBe(a({ ...anthropic, system: 'S' }));
     expect(a({ ...anthropic, max_tokens: 11 })).not.toBe(a(anthropic));
@@ -91,6 +91,6 @@ describe('exact cache key', () => {
     expect(key(openaiBase, { keyOwner: 'abc' })).not.toBe(base);
     expect(key(openaiBase, { provider: 'azure' })).not.toBe(base);
     expect(key(openaiBase, { model: 'gpt-4o-mini' })).not.toBe(base);
-    expect(key(openaiBase, { format: formats['anthropic-messages']! })).not.toBe(base);
+    expect(key(openaiBase, { format: formats['anthropic-messages'] })).not.toBe(base);
   });
 });

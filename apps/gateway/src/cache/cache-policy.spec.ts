@@ -46,8 +46,8 @@ describe('cache policy', () => {
   });
 
   it('deterministic means temperature 0 (omitted defaults to 1)', () => {
-    expect(formats['openai-chat']!.cache.deterministic({ temperature: 0 })).toBe(true);
-    expect(formats['openai-chat']!.cache.deterministic({})).toBe(false);
-    expect(formats['anthropic-messages']!.cache.deterministic({ temperature: 0.2 })).toBe(false);
+    expect(formats['openai-chat'].cache.deterministic({ temperature: 0 })).toBe(true);
+    expect(formats['openai-chat'].cache.deterministic({})).toBe(false);
+    expect(formats['anthropic-messages'].cache.deterministic({ temperature: 0.2 })).toBe(false);
   });
 });

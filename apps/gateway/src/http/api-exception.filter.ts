@@ -14,7 +14,7 @@ function fromHttpException(err: HttpException, bodyLimitMb: number): GatewayErro
     case 404:
       return new GatewayError(
         'not_found',
-        `${err.message}. Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings, GET /v1/models.`,
+        `${err.message}. Routes: POST /v1/chat/completions, POST /v1/responses, GET|DELETE /v1/responses/{id}, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models.`,
       );
     case 413:
       return new GatewayError(

@@ -52,6 +52,12 @@ export class MemoryResponseCacheStore implements ResponseCacheStore {
     return Promise.resolve();
   }
 
+  delete(key: string): Promise<boolean> {
+    const entry = this.entries.get(key);
+    this.remove(key);
+    return Promise.resolve(entry !== undefined && entry.expiresAt > this.now());
+  }
+
   usage(filter: StoreKeyFilter): Promise<CacheStoreUsage> {
     const matches = storeKeyMatcher(filter);
     const now = this.now();

@@ -33,6 +33,10 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     await this.redis.set(this.prefix + key, value, 'EX', ttlS);
   }
 
+  async delete(key: string): Promise<boolean> {
+    return (await this.redis.del(this.prefix + key)) > 0;
+  }
+
   async usage(filter: StoreKeyFilter): Promise<CacheStoreUsage> {
     let entries = 0;
     const sample: string[] = [];

@@ -5,7 +5,7 @@ import { cascadeFailure as check } from './cascade-check';
 /** The check as the gateway runs it: on the caller format's summary of the answer. */
 const cascadeFailure = (format: 'openai' | 'anthropic', response: unknown, wantsJson: boolean) =>
   check(
-    formats[format === 'openai' ? 'openai-chat' : 'anthropic-messages']!.response.summary(response as never),
+    formats[format === 'openai' ? 'openai-chat' : 'anthropic-messages'].response.summary(response as never),
     wantsJson,
   );
 

@@ -7,7 +7,7 @@ import { replayMessages } from './replay';
 import { messagesRequestFromIR } from './request-from-ir';
 import { messagesRequestToIR } from './request-to-ir';
 import { messagesResponse } from './response';
-import { messagesRequestSchema } from './schema';
+import { countTokensRequestSchema, messagesRequestSchema } from './schema';
 import {
   MessagesStreamAssembler,
   MessagesStreamDecoder,
@@ -53,4 +53,10 @@ export const anthropicMessages: WireFormat = {
   errors: messagesErrors,
   cache: messagesCache,
   analysis: messagesAnalysis,
+  counting: {
+    endpoint: 'messages.count_tokens',
+    validate: (body) => validateBody(countTokensRequestSchema, body),
+    answer: (inputTokens) => ({ input_tokens: inputTokens }),
+    read: (answer) => (typeof answer.input_tokens === 'number' ? answer.input_tokens : null),
+  },
 };

@@ -30,3 +30,8 @@ export function safeStringify(value: unknown): string {
     return '';
   }
 }
+
+/** A string field's value, or '' for anything else. */
+export function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

@@ -14,19 +14,27 @@ import { joinUrl } from '../url';
 export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
   const base = config.base_url ?? DEFAULT_BASE_URLS.openai!;
   const official = /^https:\/\/api\.openai\.com(\/|$)/.test(base);
+  const chatFormats = openaiChatFormats(config, official);
+  const operations: UpstreamOperation[] = ['chat', 'embeddings'];
+  // A Responses provider counts input tokens itself (POST /responses/input_tokens).
+  if (chatFormats.includes('openai-responses')) operations.push('count_tokens');
   return {
     type: 'openai',
-    chatFormats: openaiChatFormats(config, official),
-    supports: new Set<UpstreamOperation>(['chat', 'embeddings']),
+    chatFormats,
+    supports: new Set(operations),
     retryableStatus: DEFAULT_RETRYABLE_STATUS,
     modelFamily: /^(gpt-|chatgpt-|o\d|text-embedding-|davinci|babbage)/,
     endpoint(request: EndpointRequest): UpstreamEndpoint {
-      const path =
-        request.operation === 'embeddings' ? 'embeddings' : OPENAI_CHAT_PATHS[request.format ?? 'openai-chat']!;
       return {
-        url: joinUrl(base, path),
+        url: joinUrl(base, pathOf(request)),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${request.apiKey}`, ...config.headers },
       };
     },
   };
+}
+
+function pathOf(request: EndpointRequest): string {
+  if (request.operation === 'embeddings') return 'embeddings';
+  if (request.operation === 'count_tokens') return 'responses/input_tokens';
+  return OPENAI_CHAT_PATHS[request.format ?? 'openai-chat']!;
 }

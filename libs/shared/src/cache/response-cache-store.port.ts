@@ -22,6 +22,8 @@ export interface ResponseCacheStore {
   readonly kind: string;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlS: number): Promise<void>;
+  /** Deletes one entry; resolves to whether it existed. */
+  delete(key: string): Promise<boolean>;
   /** Entries and bytes selected by the filter (admin; walks the keyspace, not for the request path). */
   usage(filter: StoreKeyFilter): Promise<CacheStoreUsage>;
   /** Deletes the selected entries; resolves to how many were deleted. */

@@ -7,11 +7,11 @@ import type { Json, WireFormat } from './wire-format';
 export function translateRequest(
   body: Json,
   t: TranslationTarget & { stream?: boolean },
-): { body: Json; dropped: string[] } {
+): { body: Json; dropped: string[]; adjusted: string[] } {
   const ctx = new TranslationContext(t);
   const ir = formatNamed(t.source).request.toIR(body, ctx);
   if (t.stream !== undefined) ir.stream = t.stream;
-  return { body: formatNamed(t.target).request.fromIR(ir, ctx), dropped: ctx.dropped };
+  return { body: formatNamed(t.target).request.fromIR(ir, ctx), dropped: ctx.dropped, adjusted: ctx.adjusted };
 }
 
 /** A complete answer of one format as the caller's format. */

@@ -1,4 +1,5 @@
 import { GatewayError } from '@lessllm/shared';
+import { maxOutputTokensOf } from './common/model-families';
 import type { ReasoningEffort } from './ir/chat';
 import type { FormatName } from './wire-format';
 
@@ -44,10 +45,14 @@ export interface TranslationTarget {
   options?: TranslationOptions;
   /** max_tokens for targets that require one when the caller gave none (Anthropic). */
   defaultMaxTokens?: number;
+  /** The target model's output cap (config `models.<alias>.max_output_tokens`, else the built-in table). */
+  maxOutputTokens?: number;
 }
 
 export class TranslationContext {
   readonly dropped: string[] = [];
+  /** Values changed to fit the target (e.g. max_tokens clamped), sent back in `x-lessllm-adjusted`. */
+  readonly adjusted: string[] = [];
   readonly source: FormatName;
   readonly target: FormatName;
   readonly upstreamModel: string;
@@ -62,6 +67,17 @@ export class TranslationContext {
     this.providerType = t.providerType;
     this.options = t.options ?? DEFAULT_TRANSLATION_OPTIONS;
     this.defaultMaxTokens = t.defaultMaxTokens ?? 4096;
+    this.maxOutputTokens = t.maxOutputTokens ?? maxOutputTokensOf(t.upstreamModel);
+  }
+
+  readonly maxOutputTokens: number | undefined;
+
+  /** The caller's output budget, clamped to what the target model accepts (and noted when it was). */
+  outputBudget(requested: number | undefined, field: string): number | undefined {
+    const cap = this.maxOutputTokens;
+    if (requested === undefined || cap === undefined || requested <= cap) return requested;
+    this.adjusted.push(`${field}=${cap} (asked ${requested}; ${this.upstreamModel} takes at most ${cap})`);
+    return cap;
   }
 
   /** OpenAI itself (or Azure OpenAI), which takes OpenAI-only hints such as `prompt_cache_key`. */

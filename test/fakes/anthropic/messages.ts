@@ -10,6 +10,14 @@ import { anthropicHeaders, MESSAGES, sendError, sendJson, sendJsonText } from '.
 import { streamMessage } from './stream';
 import { validateMessagesRequest } from './validate';
 
+/** The `anthropic-beta` names of a request (comma-separated, possibly repeated headers). */
+function betasOf(fake: FakeRequest): string[] {
+  return (fake.header('anthropic-beta') ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+}
+
 function answerFast(fake: FakeRequest, state: AnthropicFakeState, stream: boolean): void {
   const headers = anthropicHeaders(fake, state);
   if (!stream) return sendJsonText(fake, 200, headers, fastMessage(messageId()));
@@ -26,7 +34,7 @@ export async function handleMessages(fake: FakeRequest, state: AnthropicFakeStat
     return answerFast(fake, state, raw.stream === true);
   }
   if (fake.bodyInvalid) return sendError(fake, state, 'invalid_request_error', MESSAGES.invalidJson);
-  const validation = validateMessagesRequest(raw);
+  const validation = validateMessagesRequest(raw, true, betasOf(fake));
   if (!validation.ok) return sendError(fake, state, 'invalid_request_error', validation.message);
   const request = validation.request;
 
@@ -41,7 +49,7 @@ export async function handleMessages(fake: FakeRequest, state: AnthropicFakeStat
 /** `POST /v1/messages/count_tokens`. */
 export function handleCountTokens(fake: FakeRequest, state: AnthropicFakeState): void {
   if (fake.bodyInvalid) return sendError(fake, state, 'invalid_request_error', MESSAGES.invalidJson);
-  const validation = validateMessagesRequest(fake.body, false);
+  const validation = validateMessagesRequest(fake.body, false, betasOf(fake));
   if (!validation.ok) return sendError(fake, state, 'invalid_request_error', validation.message);
   sendJson(fake, state, 200, { input_tokens: totalInputTokens(validation.request) });
 }

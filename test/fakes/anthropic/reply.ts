@@ -5,7 +5,7 @@ import type {
   AnthropicStopReason,
   AnthropicUsage,
 } from '@lessllm/shared';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Behaviour } from '../shared/behaviour';
 import { sampleArguments } from '../shared/schema';
 import { applyStop, countWords, isRecord, truncateWords } from '../shared/text';
@@ -83,6 +83,14 @@ export function buildMessage(
     }
     content = [{ type: 'text', text }];
     outputTokens = countWords(text);
+  }
+  // Thinking on: the answer opens with a signed thinking block (signatures are `sig_` + 16 hex, see validate.ts).
+  const thinking =
+    isRecord(request.thinking) && (request.thinking.type === 'enabled' || request.thinking.type === 'adaptive');
+  if (thinking) {
+    const signature = `sig_${createHash('sha256').update(JSON.stringify(request.messages)).digest('hex').slice(0, 16)}`;
+    content = [{ type: 'thinking', thinking: 'Let me think about this.', signature }, ...content];
+    outputTokens += 5;
   }
   const usage: AnthropicUsage = {
     ...accountPrompt(request, state.cache, state.minCacheableTokens),

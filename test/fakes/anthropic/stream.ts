@@ -50,6 +50,22 @@ export function messageEvents(message: AnthropicMessage): { events: AnthropicStr
       for (const text of splitWords(block.text)) {
         deltas.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
       }
+    } else if (block.type === 'thinking') {
+      // Thinking deltas, then one signature_delta right before the block stops (providers.md §2.6).
+      events.push({
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+      const signed = block as { thinking?: unknown; signature?: unknown };
+      for (const thinking of splitWords(String(signed.thinking))) {
+        deltas.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } });
+      }
+      deltas.push({
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'signature_delta', signature: String(signed.signature) },
+      });
     } else if (isToolUseBlock(block)) {
       events.push({
         type: 'content_block_start',

@@ -25,6 +25,7 @@ export function newCallContext(
     format,
     upstreamFormat: null,
     dropped: [],
+    adjusted: [],
     caller: null,
     userId: null,
     request: req.body ?? null,

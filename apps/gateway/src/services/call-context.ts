@@ -19,6 +19,8 @@ export interface CallContext {
   upstreamFormat: ApiFormat | null;
   /** Request fields dropped translating for the final attempt (sent back in x-lessllm-dropped). */
   dropped: string[];
+  /** Values the translation changed to fit the target (sent back in x-lessllm-adjusted). */
+  adjusted: string[];
   caller: Caller | null;
   userId: string | null;
   request: unknown;

@@ -13,8 +13,9 @@ export interface PreparedRequest {
   body: string;
   /** The format the body is written in. */
   format: ApiFormat;
-  /** Fields the translation to that format dropped. */
+  /** Fields the translation to that format dropped, and values it changed to fit the target. */
   dropped?: string[];
+  adjusted?: string[];
 }
 
 /** Raised when the caller disconnected while we were still trying upstreams. */
@@ -75,6 +76,7 @@ export class CallOrchestratorService {
     ctx.connection = timing;
     ctx.upstreamFormat = prepared.format;
     ctx.dropped = prepared.dropped ?? [];
+    ctx.adjusted = prepared.adjusted ?? [];
     const record = (status: number | null, errorType: string | null) => {
       const elapsed = performance.now() - started;
       ctx.upstreamMs += elapsed;

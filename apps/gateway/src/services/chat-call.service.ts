@@ -135,6 +135,7 @@ export class ChatCallService {
       ...(ctx.route ? { 'x-lessllm-tier': ctx.route.tier } : {}),
       ...(!same && ctx.upstreamFormat ? { 'x-lessllm-upstream-format': ctx.upstreamFormat } : {}),
       ...(ctx.dropped.length > 0 ? { 'x-lessllm-dropped': ctx.dropped.join(', ') } : {}),
+      ...(ctx.adjusted.length > 0 ? { 'x-lessllm-adjusted': ctx.adjusted.join('; ') } : {}),
     };
   }
 

@@ -10,6 +10,8 @@ export interface ResolvedTarget {
   provider: ProviderConfig;
   adapter: ProviderAdapter;
   upstreamModel: string;
+  /** `models.<alias>.max_output_tokens` when the target came from an alias that sets it. */
+  maxOutputTokens?: number;
 }
 
 /** The primary target plus the fallbacks to try, in order, once its retries are spent. */
@@ -61,7 +63,10 @@ export class ModelResolverService {
   private resolveOne(name: string): ResolvedTarget | undefined {
     const { models, providers } = this.loaded.config;
     const alias = models[name];
-    if (alias) return this.target(alias.provider, alias.model);
+    if (alias) {
+      const target = this.target(alias.provider, alias.model);
+      return alias.max_output_tokens === undefined ? target : { ...target, maxOutputTokens: alias.max_output_tokens };
+    }
     for (const [providerName, provider] of Object.entries(providers)) {
       if (provider.models.includes(name)) return this.target(providerName, name);
     }

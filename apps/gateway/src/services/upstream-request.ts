@@ -29,6 +29,7 @@ export function prepareChatRequest(ctx: CallContext, input: ChatRequestInput): P
   const same = upstreamName === caller.name;
   let upstreamBody: Json;
   let dropped: string[] = [];
+  let adjusted: string[] = [];
   if (same) upstreamBody = caller.request.forUpstream(body, flags);
   else {
     const translated = translateRequest(body, {
@@ -38,10 +39,12 @@ export function prepareChatRequest(ctx: CallContext, input: ChatRequestInput): P
       providerType: target.provider.type,
       options: { strict: input.translation.strict, reasoningBudgets: input.translation.reasoning_budgets },
       defaultMaxTokens: target.provider.default_max_tokens,
+      ...(target.maxOutputTokens !== undefined ? { maxOutputTokens: target.maxOutputTokens } : {}),
       stream,
     });
     upstreamBody = upstream.request.forUpstream(translated.body, flags);
     dropped = translated.dropped;
+    adjusted = translated.adjusted;
   }
   const endpoint = target.adapter.endpoint({
     operation: 'chat',
@@ -50,5 +53,5 @@ export function prepareChatRequest(ctx: CallContext, input: ChatRequestInput): P
     apiKey: ctx.caller?.providerKey ?? target.provider.api_key ?? '',
     ...(same ? { callerHeaders: input.headers, query: input.query } : {}),
   });
-  return { endpoint, body: JSON.stringify(upstreamBody), format: upstreamName, dropped };
+  return { endpoint, body: JSON.stringify(upstreamBody), format: upstreamName, dropped, adjusted };
 }

@@ -55,7 +55,7 @@ export function messagesRequestFromIR(ir: IRRequest, ctx: TranslationContext): A
 
   const out: AnthropicMessagesRequest = {
     model: ctx.upstreamModel,
-    max_tokens: ir.maxOutputTokens ?? ctx.defaultMaxTokens,
+    max_tokens: ctx.outputBudget(ir.maxOutputTokens, 'max_tokens') ?? ctx.defaultMaxTokens,
     messages: turns.map(collapseLoneText),
   };
   if (systemParts.length > 0) out.system = systemParts.join('\n');

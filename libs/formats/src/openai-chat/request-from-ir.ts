@@ -8,7 +8,7 @@ import {
 import { CUSTOM_TOOL_PARAMETERS, customToolDescription, wrapCustomInput } from '../common/custom-tools';
 import { describe } from '../common/guards';
 import { dataUrl } from '../common/media';
-import { isOpenAIReasoningModel } from '../common/model-families';
+import { isOpenAIReasoningModel, shortUserId } from '../common/model-families';
 import type { IRFile, IRImage, IRMessage, IRPart, IRRequest, IRText } from '../ir/chat';
 import { effortForBudget, type TranslationContext } from '../translation-context';
 
@@ -32,10 +32,11 @@ export function chatRequestFromIR(ir: IRRequest, ctx: TranslationContext): OpenA
   }
 
   const out: OpenAIChatRequest = { model, messages };
-  if (ir.maxOutputTokens !== undefined) {
+  const budget = ctx.outputBudget(ir.maxOutputTokens, 'max_tokens');
+  if (budget !== undefined) {
     // Reasoning models reject `max_tokens` and want `max_completion_tokens` (providers.md §1.2).
-    if (isOpenAIReasoningModel(model)) out.max_completion_tokens = ir.maxOutputTokens;
-    else out.max_tokens = ir.maxOutputTokens;
+    if (isOpenAIReasoningModel(model)) out.max_completion_tokens = budget;
+    else out.max_tokens = budget;
   }
   if (ir.tools.length > 0) {
     out.tools = ir.tools.map((tool): OpenAITool => {
@@ -64,7 +65,7 @@ export function chatRequestFromIR(ir: IRRequest, ctx: TranslationContext): OpenA
   if (ir.temperature !== undefined) out.temperature = ir.temperature;
   if (ir.topP !== undefined) out.top_p = ir.topP;
   if (ir.stop) out.stop = ir.stop;
-  if (ir.user) out.user = ir.user;
+  if (ir.user) out.user = shortUserId(ir.user);
   if (ir.output?.type === 'json_object') out.response_format = { type: 'json_object' };
   else if (ir.output?.type === 'json_schema') {
     const spec: Record<string, unknown> = { name: ir.output.name ?? 'output', schema: ir.output.schema };

@@ -1,7 +1,7 @@
 import { GatewayError } from '@lessllm/shared';
 import { describe } from '../common/guards';
 import { dataUrl } from '../common/media';
-import { isOpenAIReasoningModel } from '../common/model-families';
+import { isOpenAIReasoningModel, shortUserId } from '../common/model-families';
 import type { IRFile, IRImage, IRMessage, IRPart, IRRequest, IRText } from '../ir/chat';
 import { effortForBudget, type TranslationContext } from '../translation-context';
 
@@ -43,7 +43,8 @@ export function responsesRequestFromIR(ir: IRRequest, ctx: TranslationContext): 
     }
     if (ir.parallelToolCalls === false) out.parallel_tool_calls = false;
   }
-  if (ir.maxOutputTokens !== undefined) out.max_output_tokens = ir.maxOutputTokens;
+  const budget = ctx.outputBudget(ir.maxOutputTokens, 'max_output_tokens');
+  if (budget !== undefined) out.max_output_tokens = budget;
   if (ir.temperature !== undefined) out.temperature = ir.temperature;
   if (ir.topP !== undefined) out.top_p = ir.topP;
   const text: Json = {};
@@ -60,10 +61,7 @@ export function responsesRequestFromIR(ir: IRRequest, ctx: TranslationContext): 
   if (ir.verbosity !== undefined) text.verbosity = ir.verbosity;
   if (Object.keys(text).length > 0) out.text = text;
   writeReasoning(ir, out, ctx);
-  if (ir.user) {
-    if (ir.user.length <= SAFETY_ID_MAX) out.safety_identifier = ir.user;
-    else out.user = ir.user;
-  }
+  if (ir.user) out.safety_identifier = shortUserId(ir.user, SAFETY_ID_MAX);
   if (ir.metadata) {
     const entries = Object.entries(ir.metadata);
     const fits =

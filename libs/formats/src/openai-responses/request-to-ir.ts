@@ -15,6 +15,7 @@ import type {
   ReasoningEffort,
 } from '../ir/chat';
 import type { TranslationContext } from '../translation-context';
+import { flatToolName } from './namespaces';
 import { unpackAnthropicThinking } from './reasoning-pack';
 
 type Json = Record<string, unknown>;
@@ -128,10 +129,12 @@ class InputReader {
             `${path}.${custom ? 'input' : 'arguments'} must be a string`,
           );
         }
+        const name =
+          typeof item.namespace === 'string' && item.namespace ? flatToolName(item.namespace, item.name) : item.name;
         return this.assistant({
           type: 'tool_call',
           id: callId,
-          name: item.name,
+          name,
           arguments: args ?? '',
           custom,
           path: `${path}.${custom ? 'input' : 'arguments'}`,
@@ -298,17 +301,19 @@ function readTools(tools: unknown, ctx: TranslationContext): IRTool[] {
     const path = `tools[${i}]`;
     if (!isRecord(tool)) throw GatewayError.invalid(path, `${path} must be an object`);
     if (tool.type === 'function' || tool.type === 'custom') {
-      if (typeof tool.name !== 'string' || !tool.name)
-        throw GatewayError.invalid(`${path}.name`, `${path}.name must be a non-empty string`);
-      const t: IRTool = { name: tool.name, path };
-      if (typeof tool.description === 'string') t.description = tool.description;
-      if (tool.type === 'custom') t.custom = true;
-      else {
-        if (isRecord(tool.parameters)) t.parameters = tool.parameters;
-        // Responses function tools are strict unless they say otherwise (responses-api.md §2.4 ⚠).
-        if (tool.strict === true) t.strict = true;
-      }
-      out.push(t);
+      out.push(functionTool(tool, path));
+      return;
+    }
+    if (tool.type === 'namespace' && typeof tool.name === 'string' && Array.isArray(tool.tools)) {
+      const namespace = tool.name;
+      (tool.tools as unknown[]).forEach((inner, j) => {
+        const innerPath = `${path}.tools[${j}]`;
+        if (!isRecord(inner) || (inner.type !== 'function' && inner.type !== 'custom')) {
+          throw GatewayError.unsupported(innerPath, `only function and custom tools can be namespaced ${ctx.onTarget}`);
+        }
+        const t = functionTool(inner, innerPath);
+        out.push({ ...t, name: flatToolName(namespace, t.name) });
+      });
       return;
     }
     // The model simply cannot use a hosted tool elsewhere; the caller learns it from x-lessllm-dropped.
@@ -322,6 +327,20 @@ function readTools(tools: unknown, ctx: TranslationContext): IRTool[] {
     );
   });
   return out;
+}
+
+function functionTool(tool: Json, path: string): IRTool {
+  if (typeof tool.name !== 'string' || !tool.name)
+    throw GatewayError.invalid(`${path}.name`, `${path}.name must be a non-empty string`);
+  const t: IRTool = { name: tool.name, path };
+  if (typeof tool.description === 'string') t.description = tool.description;
+  if (tool.type === 'custom') t.custom = true;
+  else {
+    if (isRecord(tool.parameters)) t.parameters = tool.parameters;
+    // Responses function tools are strict unless they say otherwise (responses-api.md §2.4 ⚠).
+    if (tool.strict === true) t.strict = true;
+  }
+  return t;
 }
 
 function readToolChoice(choice: unknown, ctx: TranslationContext): IRToolChoice | undefined {

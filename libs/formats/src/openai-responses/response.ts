@@ -5,6 +5,7 @@ import { mintOpaqueId } from '../common/ids';
 import { str } from '../common/json';
 import type { IRResponse, IRStopReason } from '../ir/chat';
 import type { AnswerSummary, Json, ResponseFacet } from '../wire-format';
+import { flatToolName, namespacedTools } from './namespaces';
 import { packAnthropicThinking } from './reasoning-pack';
 
 export function normalizeResponsesUsage(u: ResponsesUsage): NormalizedUsage {
@@ -37,11 +38,17 @@ function usageOf(response: Json): { raw: unknown; normalized: NormalizedUsage } 
   return { raw, normalized: normalizeResponsesUsage(raw as unknown as ResponsesUsage) };
 }
 
-/** Names of the custom (free-form) tools a Responses request declares. */
+/** Names of the custom (free-form) tools a Responses request declares (namespaced ones by their flat name). */
 export function responsesCustomTools(request: Json): Set<string> {
   const names = new Set<string>();
   for (const tool of Array.isArray(request.tools) ? (request.tools as unknown[]) : []) {
     if (isRecord(tool) && tool.type === 'custom' && typeof tool.name === 'string') names.add(tool.name);
+    if (isRecord(tool) && tool.type === 'namespace' && typeof tool.name === 'string' && Array.isArray(tool.tools)) {
+      for (const inner of tool.tools as unknown[]) {
+        if (isRecord(inner) && inner.type === 'custom' && typeof inner.name === 'string')
+          names.add(flatToolName(tool.name, inner.name));
+      }
+    }
   }
   return names;
 }
@@ -92,7 +99,11 @@ export function statusFor(reason: IRStopReason | null): Pick<ResponsesResponse, 
 }
 
 /** The output items of an internal answer: reasoning, messages (consecutive text merged), tool calls. */
-export function outputItems(ir: IRResponse['parts'], customTools: Set<string>): Json[] {
+export function outputItems(
+  ir: IRResponse['parts'],
+  customTools: Set<string>,
+  namespaces: ReturnType<typeof namespacedTools> = new Map(),
+): Json[] {
   const items: Json[] = [];
   let message: Json | null = null;
   for (const part of ir) {
@@ -108,8 +119,9 @@ export function outputItems(ir: IRResponse['parts'], customTools: Set<string>): 
       continue;
     }
     message = null;
-    if (part.type === 'tool_call') items.push(toolCallItem(part.id, part.name, part, customTools.has(part.name)));
-    else if (part.type === 'reasoning') items.push(reasoningItem(part));
+    if (part.type === 'tool_call') {
+      items.push(toolCallItem(part.id, part.name, part, customTools.has(part.name), namespaces.get(part.name)));
+    } else if (part.type === 'reasoning') items.push(reasoningItem(part));
   }
   return items;
 }
@@ -119,11 +131,27 @@ export function toolCallItem(
   name: string,
   call: { arguments: string; custom?: boolean },
   callerCustom: boolean,
+  namespaced?: { namespace: string; name: string },
 ): Json {
   const args = argumentsFor(call, callerCustom);
+  const named = namespaced ? { name: namespaced.name, namespace: namespaced.namespace } : { name };
   return callerCustom
-    ? { id: mintOpaqueId('ctc_'), type: 'custom_tool_call', status: 'completed', call_id: callId, name, input: args }
-    : { id: mintOpaqueId('fc_'), type: 'function_call', status: 'completed', call_id: callId, name, arguments: args };
+    ? {
+        id: mintOpaqueId('ctc_'),
+        type: 'custom_tool_call',
+        status: 'completed',
+        call_id: callId,
+        ...named,
+        input: args,
+      }
+    : {
+        id: mintOpaqueId('fc_'),
+        type: 'function_call',
+        status: 'completed',
+        call_id: callId,
+        ...named,
+        arguments: args,
+      };
 }
 
 /** A reasoning item; Anthropic thinking travels packed in `encrypted_content` (see reasoning-pack.ts). */
@@ -206,7 +234,11 @@ function toIR(response: Json): IRResponse {
 function fromIR(ir: IRResponse, ctx: { request: Json; model: string }): Json {
   const response = responseEnvelope(ctx.request, { id: mintOpaqueId('resp_'), model: ctx.model });
   Object.assign(response, statusFor(ir.stopReason));
-  response.output = outputItems(ir.parts, responsesCustomTools(ctx.request)) as ResponsesResponse['output'];
+  response.output = outputItems(
+    ir.parts,
+    responsesCustomTools(ctx.request),
+    namespacedTools(ctx.request),
+  ) as ResponsesResponse['output'];
   response.usage = ir.usage ? responsesUsageFrom(ir.usage) : null;
   return withOutputText(response);
 }

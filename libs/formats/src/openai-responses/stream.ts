@@ -17,6 +17,7 @@ import {
   type StreamEncoder,
 } from '../wire-format';
 import { ResponsesEventWriter } from './event-writer';
+import { namespacedTools } from './namespaces';
 import { packAnthropicThinking } from './reasoning-pack';
 import {
   normalizeResponsesUsage,
@@ -189,6 +190,7 @@ type OpenItem =
 export class ResponsesStreamEncoder extends NullSink implements StreamEncoder {
   private readonly writer = new ResponsesEventWriter();
   private readonly customTools: Set<string>;
+  private readonly namespaces: ReturnType<typeof namespacedTools>;
   private response: ResponsesResponse | null = null;
   private readonly done: Json[] = [];
   private open: OpenItem | null = null;
@@ -200,6 +202,7 @@ export class ResponsesStreamEncoder extends NullSink implements StreamEncoder {
   constructor(private readonly opts: { model: string; request: Json }) {
     super();
     this.customTools = responsesCustomTools(opts.request);
+    this.namespaces = namespacedTools(opts.request);
   }
 
   take(): EncodedEvent[] {
@@ -452,9 +455,11 @@ export class ResponsesStreamEncoder extends NullSink implements StreamEncoder {
   }
 
   private callItem(item: OpenItem & { kind: 'call' }, status: string, value: string): Json {
+    const ns = this.namespaces.get(item.name);
+    const named = ns ? { name: ns.name, namespace: ns.namespace } : { name: item.name };
     return item.custom
-      ? { id: item.id, type: 'custom_tool_call', status, call_id: item.callId, name: item.name, input: value }
-      : { id: item.id, type: 'function_call', status, call_id: item.callId, name: item.name, arguments: value };
+      ? { id: item.id, type: 'custom_tool_call', status, call_id: item.callId, ...named, input: value }
+      : { id: item.id, type: 'function_call', status, call_id: item.callId, ...named, arguments: value };
   }
 }
 

@@ -113,6 +113,8 @@ export const modelAliasSchema = z.strictObject({
   model: z.string(),
   fallbacks: z.array(z.string()).default([]),
   cache: aliasCacheSchema.optional(),
+  /** Output cap of the model, for requests translated to it (default: the built-in table for known models). */
+  max_output_tokens: z.number().int().positive().optional(),
 });
 export type ModelAliasConfig = z.infer<typeof modelAliasSchema>;
 

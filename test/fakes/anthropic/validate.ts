@@ -56,7 +56,10 @@ export function validateMessagesRequest(
     }
     previousRole = m.role;
     const thinking = Array.isArray(m.content)
-      ? m.content.findIndex((b) => isRecord(b) && b.type === 'thinking' && !(typeof b.signature === 'string' && SIGNATURE.test(b.signature)))
+      ? m.content.findIndex(
+          (b) =>
+            isRecord(b) && b.type === 'thinking' && !(typeof b.signature === 'string' && SIGNATURE.test(b.signature)),
+        )
       : -1;
     if (thinking !== -1)
       return fail(`messages.${i}.content.${thinking}.thinking.signature: Invalid signature in thinking block`);

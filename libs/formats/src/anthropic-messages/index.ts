@@ -15,6 +15,7 @@ import {
   messagesErrorFrames,
   parseMessagesEvent,
 } from './stream';
+import { withoutUnsignedThinking } from './unsigned-thinking';
 
 /** Anthropic Messages (`POST /v1/messages`). */
 export const anthropicMessages: WireFormat = {
@@ -30,11 +31,13 @@ export const anthropicMessages: WireFormat = {
       return typeof metadata?.user_id === 'string' && metadata.user_id ? metadata.user_id : null;
     },
     wantsStreamUsage: () => true, // Anthropic streams always carry usage
-    // Same-format calls pass the body through untouched (unknown fields included): only model and stream change.
+    // Same-format calls pass the body through untouched (unknown fields included): only model and stream change,
+    // and thinking that Anthropic did not sign (shown from other vendors) is taken out of the history.
     forUpstream(body, opts) {
-      const upstream: Record<string, unknown> = { ...body, model: opts.model };
+      const upstream: Record<string, unknown> = { ...withoutUnsignedThinking(body), model: opts.model };
+      // Non-streamed: a caller's explicit `stream: false` stays as sent (and a buffered stream becomes one).
       if (opts.stream) upstream.stream = true;
-      else delete upstream.stream;
+      else if (upstream.stream !== undefined) upstream.stream = false;
       return upstream;
     },
     toIR: messagesRequestToIR,

@@ -37,8 +37,9 @@ export const openaiCompletions: WireFormat = {
         const current = (upstream.stream_options ?? {}) as Record<string, unknown>;
         if (current.include_usage !== true) upstream.stream_options = { ...current, include_usage: true };
       }
+      // Non-streamed: a caller's explicit `stream: false` stays as sent (and a buffered stream becomes one).
       if (opts.stream) upstream.stream = true;
-      else delete upstream.stream;
+      else if (upstream.stream !== undefined) upstream.stream = false;
       return upstream;
     },
     toIR: completionsRequestToIR,

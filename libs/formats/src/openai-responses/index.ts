@@ -34,8 +34,9 @@ export const openaiResponses: WireFormat = {
       const upstream: Record<string, unknown> = { ...body, model: opts.model };
       // Continued by the gateway from its own store: the upstream never sees an id it does not know.
       delete upstream.previous_response_id;
+      // Non-streamed: a caller's explicit `stream: false` stays as sent (and a buffered stream becomes one).
       if (opts.stream) upstream.stream = true;
-      else delete upstream.stream;
+      else if (upstream.stream !== undefined) upstream.stream = false;
       return upstream;
     },
     toIR: responsesRequestToIR,

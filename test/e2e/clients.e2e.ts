@@ -50,7 +50,7 @@ const weather = tool({
     properties: { city: { type: 'string' } },
     required: ['city'],
   }),
-  execute: async ({ city }) => `sunny in ${city}`,
+  execute: ({ city }) => Promise.resolve(`sunny in ${city}`),
 });
 
 describe('Vercel AI SDK 7', () => {
@@ -207,7 +207,7 @@ describe('Anthropic SDK with betas', () => {
       messages: [{ role: 'user', content: 'with betas' }],
     } as never);
     expect((msg as any).content[0].text).toBe('echo: with betas');
-    const sent = last(h.anthropic) as any;
+    const sent = last(h.anthropic);
     expect(sent.headers['anthropic-beta']).toBe('context-management-2025-06-27');
     expect(sent.body.context_management).toEqual({ edits: [{ type: 'clear_tool_uses_20250919' }] });
   });

@@ -55,7 +55,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
     body: JSON.stringify(body),
   });
   const text = await res.body.text();
-  const json = text.startsWith('{') ? (JSON.parse(text)) : null;
+  const json = text.startsWith('{') ? JSON.parse(text) : null;
   return { status: res.statusCode, headers: res.headers, text, json };
 }
 

@@ -13,7 +13,10 @@ export default defineConfig({
       '@lessllm/formats': path.resolve(__dirname, 'libs/formats/src/index.ts'),
       '@lessllm/tokens': path.resolve(__dirname, 'libs/tokens/src/index.ts'),
       '@lessllm/store': path.resolve(__dirname, 'libs/store/src/index.ts'),
+      '@lessllm/http': path.resolve(__dirname, 'libs/http/src/index.ts'),
+      '@lessllm/routing': path.resolve(__dirname, 'libs/routing/src/index.ts'),
       '@lessllm/sdk': path.resolve(__dirname, 'libs/sdk/src/index.ts'),
+      '@lessllm/server': path.resolve(__dirname, 'apps/server/index.ts'),
     },
   },
   test: {

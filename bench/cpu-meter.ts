@@ -18,7 +18,8 @@ function machineBusyTicks(): number {
   return user + nice + system + steal;
 }
 
-function processTicks(pid: number): number {
+/** CPU ticks (1/100 s) a process has used so far (user + system). */
+export function processTicks(pid: number): number {
   try {
     // Fields after "(comm)": state is field 3, utime 14, stime 15.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -95,14 +95,20 @@ export async function fixedRate(
 }
 
 /** Closed-loop load with autocannon: `connections` keep-alive connections, each sending as fast as answers come. */
-export function maxThroughput(origin: string, body: string, connections: number, seconds: number): Promise<LoadRun> {
+export function maxThroughput(
+  origin: string,
+  body: string,
+  connections: number,
+  seconds: number,
+  target: { path: string; headers: Record<string, string> } = { path: CHAT_PATH, headers: HEADERS },
+): Promise<LoadRun> {
   const run: LoadRun = { ok: 0, errors: 0, seconds, latencies: [] };
   return new Promise<LoadRun>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `${origin}${CHAT_PATH}`,
+        url: `${origin}${target.path}`,
         method: 'POST',
-        headers: HEADERS,
+        headers: target.headers,
         body,
         connections,
         duration: seconds,

@@ -1,4 +1,5 @@
 import type { Agent } from 'undici';
+import { processTicks } from './cpu-meter';
 import { fixedRate, type LoadRun, maxThroughput, warmUp } from './load';
 import { chatBody } from './payloads';
 import { SETTINGS } from './settings';
@@ -17,15 +18,22 @@ export interface TargetResult {
   latency: LatencyStats;
   /** p50 of each round, to show drift between rounds. */
   roundP50: number[];
+  /** CPU time of the target's own process per successful request (µs), when its pid is known. */
+  cpuUsPerRequest: number | null;
 }
+
+/** The process behind each target (fake provider, pass-through, gateway), for CPU per request. */
+export type TargetPids = Record<TargetName, number>;
 export type PhaseResult = Record<TargetName, TargetResult>;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-function merge(runs: LoadRun[]): TargetResult {
+function merge(runs: LoadRun[], cpuTicks: number | null): TargetResult {
   const ok = runs.reduce((n, r) => n + r.ok, 0);
   const seconds = runs.reduce((n, r) => n + r.seconds, 0);
   return {
+    // A tick is 10 ms: µs per request = ticks × 10,000 / requests.
+    cpuUsPerRequest: cpuTicks === null || ok === 0 ? null : round((cpuTicks * 10_000) / ok, 1),
     ok,
     errors: runs.reduce((n, r) => n + r.errors, 0),
     firstError: runs.find((r) => r.firstError)?.firstError,
@@ -36,12 +44,19 @@ function merge(runs: LoadRun[]): TargetResult {
 }
 
 /** Runs `once` for every target, SETTINGS.rounds times, alternating forward and reverse order (ABC CBA ...). */
-async function interleaved(label: string, once: (target: TargetName) => Promise<LoadRun>): Promise<PhaseResult> {
+async function interleaved(
+  label: string,
+  once: (target: TargetName) => Promise<LoadRun>,
+  pids?: TargetPids,
+): Promise<PhaseResult> {
   const runs = { direct: [], passthrough: [], gateway: [] } as Record<TargetName, LoadRun[]>;
+  const ticks: Record<TargetName, number> = { direct: 0, passthrough: 0, gateway: 0 };
   for (let round = 0; round < SETTINGS.rounds; round++) {
     const order = round % 2 === 0 ? [...TARGETS] : [...TARGETS].reverse();
     for (const target of order) {
+      const before = pids ? processTicks(pids[target]) : 0;
       const run = await once(target);
+      if (pids) ticks[target] += processTicks(pids[target]) - before;
       runs[target].push(run);
       const p = summarise(run.latencies);
       log(
@@ -50,7 +65,12 @@ async function interleaved(label: string, once: (target: TargetName) => Promise<
       );
     }
   }
-  return { direct: merge(runs.direct), passthrough: merge(runs.passthrough), gateway: merge(runs.gateway) };
+  const cpu = (t: TargetName) => (pids ? ticks[t] : null);
+  return {
+    direct: merge(runs.direct, cpu('direct')),
+    passthrough: merge(runs.passthrough, cpu('passthrough')),
+    gateway: merge(runs.gateway, cpu('gateway')),
+  };
 }
 
 /** A few hundred requests of every kind to every target before anything is measured; returns the errors seen. */
@@ -78,20 +98,27 @@ export function latencyPhase(client: Agent, origins: Origins): Promise<PhaseResu
 }
 
 /** 2b: non-streaming `fast`, as many requests as `connections` keep-alive connections can carry. */
-export function throughputPhase(origins: Origins): Promise<PhaseResult> {
+export function throughputPhase(origins: Origins, pids?: TargetPids): Promise<PhaseResult> {
   const { connections, seconds } = SETTINGS.throughput;
-  return interleaved('max rps', (t) => maxThroughput(origins[t], chatBody('fast'), connections, seconds));
+  return interleaved('max rps', (t) => maxThroughput(origins[t], chatBody('fast'), connections, seconds), pids);
 }
 
 /** 3: streaming, both the one-write `fast` stream and the 24-event `stream-slow` one; latency is to the stream's end. */
-export async function streamingPhases(origins: Origins): Promise<{ fast: PhaseResult; slow: PhaseResult }> {
+export async function streamingPhases(
+  origins: Origins,
+  pids?: TargetPids,
+): Promise<{ fast: PhaseResult; slow: PhaseResult }> {
   const f = SETTINGS.streamFast;
-  const fast = await interleaved('stream fast', (t) =>
-    maxThroughput(origins[t], chatBody('fast', true), f.connections, f.seconds),
+  const fast = await interleaved(
+    'stream fast',
+    (t) => maxThroughput(origins[t], chatBody('fast', true), f.connections, f.seconds),
+    pids,
   );
   const s = SETTINGS.streamSlow;
-  const slow = await interleaved('stream slow', (t) =>
-    maxThroughput(origins[t], chatBody('stream-slow', true), s.connections, s.seconds),
+  const slow = await interleaved(
+    'stream slow',
+    (t) => maxThroughput(origins[t], chatBody('stream-slow', true), s.connections, s.seconds),
+    pids,
   );
   return { fast, slow };
 }

@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import type { SemanticBenchResult } from '../apps/gateway/src/semantic-cache/bench-semantic';
 import type { ExactCacheResult } from './cache';
+import type { FormatPairResult } from './formats';
 import type { IngestResult } from './ingest';
 import { ingestGoal, renderIngest } from './ingest-report';
 import type { MemoryResult } from './memory';
 import { type PhaseResult, TARGETS } from './phases';
 import type { RouterBenchResult } from './router';
+import type { SemanticBenchResult } from './semantic';
 import { SETTINGS } from './settings';
 import { round } from './stats';
 
@@ -35,6 +36,8 @@ export interface BenchResults {
   latency: PhaseResult;
   throughput: PhaseResult;
   streaming: { fast: PhaseResult; slow: PhaseResult };
+  /** One streamed answer per caller x upstream format pair, through the gateway. */
+  formats: FormatPairResult[];
   memory: MemoryResult;
   ingest: IngestResult;
   exactCache: ExactCacheResult;
@@ -63,7 +66,7 @@ function phaseTable(
   extra?: (t: (typeof TARGETS)[number]) => string[],
   extraHead: string[] = [],
 ): string {
-  const head = ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'ok', 'errors', ...extraHead];
+  const head = ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'ok', 'errors', 'CPU µs/req', ...extraHead];
   const rows = TARGETS.map((t) => {
     const r = phase[t];
     const l = r.latency;
@@ -76,6 +79,7 @@ function phaseTable(
       fmt(l.max, 1),
       String(r.ok),
       String(r.errors),
+      r.cpuUsPerRequest === null ? '-' : fmt(r.cpuUsPerRequest, 0),
       ...(extra?.(t) ?? []),
     ];
   });
@@ -205,6 +209,27 @@ function noise(foreign: Record<string, number>): string {
   return `CPU used by other processes (cores, average per phase): ${list}${warning}`;
 }
 
+function renderFormats(list: FormatPairResult[]): string[] {
+  const { connections, seconds } = SETTINGS.formats;
+  const chat = list.find((f) => f.pair === 'chat -> chat')?.cpuUsPerEvent ?? null;
+  return [
+    `3c. Wire formats: one streamed answer per caller -> upstream pair through the gateway, ${connections} connections, ${seconds} s x ${SETTINGS.rounds}`,
+    table(
+      ['pair', 'req/s', 'p50 ms', 'errors', 'events', 'CPU µs/req', 'CPU µs/event', 'vs chat -> chat'],
+      list.map((f) => [
+        f.pair,
+        fmt(f.rps, 0),
+        fmt(f.p50Ms),
+        String(f.errors),
+        String(f.eventsPerStream),
+        f.cpuUsPerRequest === null ? '-' : fmt(f.cpuUsPerRequest, 0),
+        f.cpuUsPerEvent === null ? '-' : fmt(f.cpuUsPerEvent, 1),
+        f.cpuUsPerEvent === null || chat === null ? '-' : fmt(f.cpuUsPerEvent / chat, 2),
+      ]),
+    ),
+  ];
+}
+
 /** The human-readable report. */
 export function render(r: BenchResults): string {
   const lat = r.latency;
@@ -229,6 +254,8 @@ export function render(r: BenchResults): string {
     phaseTable(r.streaming.fast, vsPass(r.streaming.fast), ['vs pass-through']),
     `3b. Streaming \`stream-slow\` (24 events, ${s.fake.mainChunkDelayMs} ms apart), ${s.streamSlow.connections} connections`,
     phaseTable(r.streaming.slow, vsPass(r.streaming.slow), ['vs pass-through']),
+    '',
+    ...renderFormats(r.formats),
     '',
     `4. Memory: ${m.streams} concurrent ~10 s streams through the gateway (spread over ${s.memory.providers} provider entries)`,
     `   completed ${m.completed}/${m.streams}, most open at once ${m.maxOpen}, stream duration p50 ${fmt(m.streamSeconds.p50, 2)} s,` +

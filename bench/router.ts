@@ -1,4 +1,5 @@
 import { NatsRouterClient } from '@lessllm/messaging';
+import { parseLabelledJsonl, RouterEngine } from '@lessllm/routing';
 import type { RouterConfig, RoutingInput } from '@lessllm/shared';
 import { connect } from 'nats';
 import { spawn } from 'node:child_process';
@@ -7,8 +8,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Agent } from 'undici';
-import { parseLabelledJsonl } from '../apps/router/src/classifiers';
-import { RouterEngine } from '../apps/router/src/engine';
 import { fixedRate, warmUp, type LoadRun } from './load';
 import { chatBody } from './payloads';
 import { SETTINGS } from './settings';

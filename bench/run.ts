@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { benchSemantic } from '../apps/gateway/src/semantic-cache/bench-semantic';
 import { exactCachePhase, type ExactCacheResult, purgeCache } from './cache';
 import { CpuMeter } from './cpu-meter';
+import { formatsPhase } from './formats';
 import { ingestPhase } from './ingest';
 import { createClient } from './load';
 import { memoryPhase } from './memory';
@@ -9,6 +9,7 @@ import { latencyPhase, type Origins, type PhaseResult, streamingPhases, throughp
 import { rssMb } from './processes';
 import { type BenchResults, goals, render, type SemanticPhase, writeJson } from './report';
 import { type RouterBenchResult, routerPhase } from './router';
+import { benchSemantic } from './semantic';
 import { benchRouterConfig, startServices } from './services';
 import { BENCH_REDIS_URL, SETTINGS } from './settings';
 import { summarise } from './stats';
@@ -41,8 +42,9 @@ async function main(): Promise<number> {
     };
     const warmupErrors = await warmUpAll(client, origins);
     const latency = await measured('latency', () => latencyPhase(client, origins));
-    const throughput = await measured('throughput', () => throughputPhase(origins));
-    const streaming = await measured('streaming', () => streamingPhases(origins));
+    const throughput = await measured('throughput', () => throughputPhase(origins, services.targetPids));
+    const streaming = await measured('streaming', () => streamingPhases(origins, services.targetPids));
+    const formats = await measured('formats', () => formatsPhase(services.gateway, services.gatewayPid));
     log(`  memory: opening ${SETTINGS.memory.streams} streams`);
     const memory = await measured('memory', () =>
       memoryPhase(services.gateway, services.gatewayPid, services.longModels),
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
     const totalErrors =
       warmupErrors +
       memory.failed +
+      formats.reduce((n, f) => n + f.errors, 0) +
       ingest.errors +
       exactCache.errors +
       router.natsErrors +
@@ -91,6 +94,7 @@ async function main(): Promise<number> {
       latency,
       throughput,
       streaming,
+      formats,
       memory,
       ingest,
       exactCache,

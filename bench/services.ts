@@ -4,7 +4,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { canConnect } from '../test/support/ports';
 import { type Child, spawnNode } from './processes';
-import { API_KEY, BENCH_REDIS_URL, SETTINGS } from './settings';
+import { API_KEY, BENCH_REDIS_URL, FORMAT_MODELS, SETTINGS } from './settings';
 
 /** The three servers under test, each in its own process. */
 export interface Services {
@@ -15,6 +15,8 @@ export interface Services {
   gatewayPid: number;
   /** Every child's pid (fake provider, pass-through, gateway). */
   pids: number[];
+  /** The process behind each target, for CPU per request. */
+  targetPids: { direct: number; passthrough: number; gateway: number };
   /** Gateway model names for ~10 s streams, one per provider entry. */
   longModels: string[];
   /** The private NATS the gateway publishes to and the router service answers on. */
@@ -39,10 +41,16 @@ function gatewayConfig(
     api_key: API_KEY,
     models,
   });
-  const providers: Record<string, unknown> = { openai: fake(mainPort, ['fast', 'stream-slow']) };
+  const providers: Record<string, unknown> = {
+    openai: fake(mainPort, ['fast', 'stream-slow']),
+    // The format phase: the same fake, told it serves only the Responses API.
+    'openai-responses': { ...fake(mainPort, []), apis: ['responses'] },
+  };
   const models: Record<string, unknown> = {
     'tier-small': { provider: 'openai', model: 'fast' },
     'tier-large': { provider: 'openai', model: 'fast' },
+    [FORMAT_MODELS.chat]: { provider: 'openai', model: 'bench-default' },
+    [FORMAT_MODELS.responses]: { provider: 'openai-responses', model: 'bench-default' },
   };
   longModels.forEach((model, i) => {
     providers[`long-${i + 1}`] = fake(longPort, []);
@@ -147,6 +155,7 @@ export async function startServices(cpuProfDir?: string): Promise<Services> {
       gateway: gateway.ready[1],
       gatewayPid: gateway.pid,
       pids: children.map((c) => c.pid),
+      targetPids: { direct: fake.pid, passthrough: passthrough.pid, gateway: gateway.pid },
       longModels,
       redisUrl,
       natsUrl,

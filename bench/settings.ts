@@ -1,3 +1,6 @@
+/** Gateway aliases of the wire-format phase: the fake's default reply, from a Chat-only and a Responses-only upstream. */
+export const FORMAT_MODELS = { chat: 'fmt-chat', responses: 'fmt-responses' } as const;
+
 /** Every knob of the benchmark in one place. Durations are per round; each phase runs ROUNDS rounds per target. */
 export const SETTINGS = {
   rounds: 2,
@@ -7,6 +10,8 @@ export const SETTINGS = {
   throughput: { connections: 50, seconds: 5 },
   /** `fast` with `stream: true`: the whole SSE body in one write; measures the streaming path's CPU cost. */
   streamFast: { connections: 50, seconds: 3 },
+  /** Wire formats: the same streamed answer (~25 text deltas) for each caller x upstream format pair. */
+  formats: { connections: 20, seconds: 3 },
   /** `stream-slow` on the main fake: 24 events with MAIN_CHUNK_DELAY_MS between them. */
   streamSlow: { connections: 100, seconds: 3 },
   memory: {

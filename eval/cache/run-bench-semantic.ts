@@ -1,5 +1,5 @@
-import { benchSemantic } from '../../apps/gateway/src/semantic-cache/bench-semantic';
 import { DEFAULT_LSH } from '../../apps/gateway/src/semantic-cache/lsh';
+import { benchSemantic } from '../../bench/semantic';
 
 // npx vite-node eval/cache/run-bench-semantic.ts  (needs Redis; REDIS_URL, default redis://127.0.0.1:6379)
 // Env: BENCH_SEMANTIC_ENTRIES (100000), BENCH_SEMANTIC_QUERIES (1000), BENCH_SEMANTIC_DISTRIBUTION (lexical|random),

@@ -1,6 +1,6 @@
+import type { Tier } from '@lessllm/routing';
 import { computeCost, findPrice, type ModelPrice } from '@lessllm/shared';
 import { getEncoding } from 'js-tiktoken';
-import type { Tier } from '../../apps/router/src/classifiers';
 import type { EvalItem } from './mt-bench';
 
 export const STRONG_MODEL = 'gpt-4o';

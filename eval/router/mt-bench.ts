@@ -1,5 +1,5 @@
+import type { RoutingInput, Tier } from '@lessllm/routing';
 import { readFileSync } from 'node:fs';
-import type { RoutingInput, Tier } from '../../apps/router/src/classifiers';
 
 export interface MtBenchQuestion {
   question_id: number;

@@ -1,4 +1,4 @@
-import type { RouterWeights, Tier } from '../../apps/router/src/classifiers';
+import type { RouterWeights, Tier } from '@lessllm/routing';
 import { ASSUMED_OUTPUT_TOKENS, STRONG_MODEL, WEAK_MODEL, type Metrics, type Prices, type Usage } from './metrics';
 import { ANSWER_PLACEHOLDER, STRONG_CATEGORIES, type EvalItem } from './mt-bench';
 

@@ -3,10 +3,6 @@
  *   vite-node eval/router/run-eval.ts -- [path/to/mt_bench_questions.jsonl]
  * Default path: ../shared/data/mt_bench_questions.jsonl relative to the repo root. Writes eval/router/results.md.
  */
-import { seededRandom } from '@lessllm/shared';
-import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import {
   extractFeatures,
   FeaturesClassifier,
@@ -17,7 +13,11 @@ import {
   type LabelledExample,
   type RouterWeights,
   type Tier,
-} from '../../apps/router/src/classifiers';
+} from '@lessllm/routing';
+import { seededRandom } from '@lessllm/shared';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { metrics, prices, usageOf, type Metrics, type Prices, type Usage } from './metrics';
 import { loadMtBench, toItems, type EvalItem } from './mt-bench';
 import { renderResults, type Run } from './report';

@@ -1,4 +1,5 @@
-import { LessLLMClient, startLessLLM, type RunningServer } from '@lessllm/sdk';
+import { LessLLMClient } from '@lessllm/sdk';
+import { startLessLLM, type RunningServer } from '@lessllm/server';
 import { parseConfig } from '@lessllm/shared';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';

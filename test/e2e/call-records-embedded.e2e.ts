@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { LessLLMApiError, LessLLMClient, startLessLLM, type RunningServer } from '@lessllm/sdk';
+import { LessLLMApiError, LessLLMClient } from '@lessllm/sdk';
+import { startLessLLM, type RunningServer } from '@lessllm/server';
 import { parseConfig } from '@lessllm/shared';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -176,7 +176,9 @@ const messages: Driver = {
       if (ev.type === 'message_delta' && ev.usage)
         answer.usage = { input: ev.usage.input_tokens ?? 0, output: ev.usage.output_tokens };
     }
-    answer.toolCalls = blocks.filter(Boolean).map((b) => ({ id: b.id, name: b.name, args: JSON.parse(b.args || '{}') }));
+    answer.toolCalls = blocks
+      .filter(Boolean)
+      .map((b) => ({ id: b.id, name: b.name, args: JSON.parse(b.args || '{}') }));
     return answer;
   },
   isError: (json) => json.type === 'error' && typeof json.error?.type === 'string',

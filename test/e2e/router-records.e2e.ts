@@ -1,4 +1,5 @@
-import { LessLLMClient, startLessLLM, type RunningServer } from '@lessllm/sdk';
+import { LessLLMClient } from '@lessllm/sdk';
+import { startLessLLM, type RunningServer } from '@lessllm/server';
 import { parseConfig } from '@lessllm/shared';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

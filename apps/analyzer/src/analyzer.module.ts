@@ -1,9 +1,9 @@
+import { MetricsController } from '@lessllm/http';
 import type { JetStreamCallConsumer } from '@lessllm/messaging';
 import type { CallStore, LoadedConfig } from '@lessllm/shared';
 import { CALL_STORE, METRICS_REGISTRY } from '@lessllm/shared';
 import { Controller, Get, Inject, Module, ServiceUnavailableException, type DynamicModule } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { MetricsController } from '../../gateway/src/observability/metrics.controller';
 import { AnalyticsModule } from './analytics/analytics.module';
 
 const CALL_CONSUMER = Symbol('CALL_CONSUMER');

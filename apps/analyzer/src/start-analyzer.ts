@@ -1,3 +1,4 @@
+import { ApiExceptionFilter, NestPinoLogger } from '@lessllm/http';
 import { JetStreamCallConsumer } from '@lessllm/messaging';
 import type { AppLogger, CallStore, LoadedConfig } from '@lessllm/shared';
 import { ConfigError, createLogger, createMetricsRegistry, loadConfig } from '@lessllm/shared';
@@ -6,8 +7,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
-import { ApiExceptionFilter } from '../../gateway/src/http/api-exception.filter';
-import { NestPinoLogger } from '../../gateway/src/http/nest-pino-logger';
 import { AnalyzerModule } from './analyzer.module';
 import { createDefaultEnricher } from './ingest/default-enricher';
 import { IngestService } from './ingest/ingest.service';

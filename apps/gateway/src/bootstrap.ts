@@ -1,3 +1,4 @@
+import { ApiExceptionFilter, NestPinoLogger } from '@lessllm/http';
 import type { AppLogger, CallEventBus, LoadedConfig } from '@lessllm/shared';
 import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
 import type { DynamicModule } from '@nestjs/common';
@@ -7,8 +8,6 @@ import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import 'reflect-metadata';
 import { GatewayModule } from './gateway.module';
-import { ApiExceptionFilter } from './http/api-exception.filter';
-import { NestPinoLogger } from './http/nest-pino-logger';
 import { refuseWebSocketUpgrades } from './http/websocket-refusal';
 import { GatewayMetricsService } from './observability/gateway-metrics.service';
 import { countHttpRequests } from './observability/http-metrics.hook';

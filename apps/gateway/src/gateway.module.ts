@@ -1,3 +1,4 @@
+import { MetricsController } from '@lessllm/http';
 import type { AppLogger, CallEventBus } from '@lessllm/shared';
 import {
   CALL_EVENT_BUS,
@@ -25,7 +26,6 @@ import { MessagesController } from './controllers/messages.controller';
 import { ModelsController } from './controllers/models.controller';
 import { ResponsesController } from './controllers/responses.controller';
 import { GatewayMetricsService } from './observability/gateway-metrics.service';
-import { MetricsController } from './observability/metrics.controller';
 import { ResponsesStateExtension } from './responses/responses-state.extension';
 import { createResponsesStateStore, RESPONSES_STATE_STORE } from './responses/responses-state.store';
 import { RoutePlannerService } from './routing/route-planner.service';

@@ -1,11 +1,11 @@
+import { NestPinoLogger } from '@lessllm/http';
+import { RouterEngine } from '@lessllm/routing';
 import type { AppLogger, LoadedConfig } from '@lessllm/shared';
 import { createLogger, createMetricsRegistry, loadConfig } from '@lessllm/shared';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import 'reflect-metadata';
-import { NestPinoLogger } from '../../gateway/src/http/nest-pino-logger';
-import { RouterEngine } from './engine';
 import { RouterModule } from './service/router.module';
 
 export interface StartRouterOptions {

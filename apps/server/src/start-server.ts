@@ -2,11 +2,8 @@ import { JetStreamCallEventBus } from '@lessllm/messaging';
 import type { AppLogger, CallEventBus, CallStore, LoadedConfig } from '@lessllm/shared';
 import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
 import { createCallStore } from '@lessllm/store';
-import { AnalyticsModule } from '../../analyzer/src/analytics/analytics.module';
-import { createDefaultEnricher } from '../../analyzer/src/ingest/default-enricher';
-import { EmbeddedIngestor } from '../../analyzer/src/ingest/embedded-ingestor';
-import { IngestService } from '../../analyzer/src/ingest/ingest.service';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
+import { AnalyticsModule, createDefaultEnricher, EmbeddedIngestor, IngestService } from '../../analyzer';
+import { startGateway, type RunningGateway } from '../../gateway';
 
 export interface StartServerOptions {
   /** A loaded config, a path to lessllm.yaml, or nothing (environment variables alone). */

@@ -4,6 +4,7 @@ export * from './common/errors';
 export { mintOpaqueId } from './common/ids';
 export { claudeThinkingStyle, isOpenAIReasoningModel } from './common/model-families';
 export { anthropicUsageFrom, normalizeAnthropicUsage, normalizeOpenAIUsage, openaiUsageFrom } from './common/usage';
+export { nonEmptyString, validateBody } from './common/validate';
 export * from './ir/chat';
 export * from './ir/errors';
 export * from './ir/stream-sink';

@@ -1,9 +1,4 @@
 export {
-  startServer as startLessLLM,
-  type RunningServer,
-  type StartServerOptions,
-} from '../../../apps/server/src/start-server';
-export {
   LessLLMApiError,
   LessLLMClient,
   formatFromPath,

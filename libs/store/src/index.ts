@@ -1,3 +1,4 @@
+export { checkDate, exportSql, sqlString, usageStatsSql, type ExportFilters } from './analytics-sql';
 export { ChdbCallStore } from './chdb-call-store';
 export { ClickHouseServerCallStore, type ClickHouseServerOptions } from './clickhouse-server-call-store';
 export { createCallStore, type CallStoreConfig } from './create-call-store';

@@ -1,7 +1,7 @@
 import type { CallStore, ExportFormat } from '@lessllm/shared';
 import { CALL_STORE, GatewayError } from '@lessllm/shared';
+import { checkDate, exportSql, usageStatsSql, type ExportFilters } from '@lessllm/store';
 import { Inject, Injectable } from '@nestjs/common';
-import { checkDate, exportSql, usageStatsSql, type ExportFilters } from './analytics-sql';
 
 /** Errors the store raises for bad SQL carry this name (see @lessllm/store StoreQueryError). */
 const isStoreQueryError = (err: unknown): err is Error => err instanceof Error && err.name === 'StoreQueryError';

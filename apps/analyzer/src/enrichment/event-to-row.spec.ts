@@ -466,3 +466,104 @@ describe('router decisions', () => {
     expect(features).toMatchObject({ router_probability: 0.21, router_escalated_from: '' });
   });
 });
+
+describe('other wire formats', () => {
+  const responsesRequest = {
+    model: 'gpt-5-mini',
+    instructions: 'You are terse.',
+    input: [{ role: 'user', content: [{ type: 'input_text', text: 'Name three prime numbers.' }] }],
+    prompt_cache_key: 'conv-1',
+    stream: true,
+  };
+  const responsesAnswer = {
+    id: 'resp_1',
+    object: 'response',
+    status: 'completed',
+    model: 'gpt-5-mini',
+    output: [
+      { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Small primes.' }] },
+      { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: '2, 3 and 5.' }] },
+    ],
+    usage: {
+      input_tokens: 1_500,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 400,
+      output_tokens_details: { reasoning_tokens: 380 },
+      total_tokens: 1_900,
+    },
+  };
+
+  it('a Responses call: tokens estimated from its input and output items, reasoning billed as output', async () => {
+    const event = streamEvent({
+      endpoint: 'responses',
+      caller_format: 'openai-responses',
+      upstream_format: 'anthropic-messages',
+      model: 'gpt-5-mini',
+      request: responsesRequest,
+      response: responsesAnswer,
+      usage: {
+        prompt_tokens: 1_500,
+        completion_tokens: 400,
+        total_tokens: 1_900,
+        cached_tokens: 0,
+        cache_creation_tokens: 0,
+        reasoning_tokens: 380,
+      },
+      usage_raw: responsesAnswer.usage,
+    });
+    const row = await toApiCallRow(event, deps());
+    expect(row).toMatchObject({
+      endpoint: 'responses',
+      caller_format: 'openai-responses',
+      upstream_format: 'anthropic-messages',
+      actual_prompt_tokens: 1_500,
+      actual_completion_tokens: 400,
+      actual_reasoning_tokens: 380,
+      usage_source: 'provider',
+    });
+    // The instructions and the input item count; the reasoning summary and the message are the output.
+    const instructionsOnly = tokens.renderPrompt(
+      { ...responsesRequest, input: [] },
+      'openai-responses',
+      'gpt-5-mini',
+    ).tokens;
+    expect(row.estimated_prompt_tokens).toBeGreaterThan(instructionsOnly);
+    expect(row.estimated_completion_tokens).toBe(
+      tokens.countCompletionTokens(responsesAnswer, 'openai-responses', 'gpt-5-mini'),
+    );
+    expect(row.estimated_completion_tokens).toBeGreaterThan(
+      tokens.countCompletionTokens({ output: [responsesAnswer.output[1]] }, 'openai-responses', 'gpt-5-mini'),
+    );
+    // gpt-5-mini: 0.25 in, 2.00 out per 1M: the 380 reasoning tokens are paid as output.
+    expect(row.estimated_cost_usd).toBeCloseTo((1_500 * 0.25 + 400 * 2.0) / 1e6, 9);
+    expect(row.estimated_ttft_ms).toBe(event.timing.first_token_ms);
+    expect(row.estimated_tpot_ms).not.toBeNull();
+  });
+
+  it('token counting costs nothing and predicts no cache reads', async () => {
+    const event = streamEvent({
+      endpoint: 'messages.count_tokens',
+      caller_format: 'anthropic-messages',
+      upstream_format: 'anthropic-messages',
+      is_streaming: false,
+      model: 'claude-sonnet-4-5',
+      provider: 'anthropic',
+      provider_type: 'anthropic',
+      request: { model: 'claude', messages: [{ role: 'user', content: 'count me' }] },
+      response: { input_tokens: 9 },
+      usage: null,
+      usage_raw: null,
+    });
+    const row = await toApiCallRow(event, deps());
+    expect(row.estimated_cost_usd).toBe(0);
+    expect(row.estimated_cached_tokens).toBe(0);
+    expect(row.estimated_prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('a version-1 event (caller_format openai / anthropic) is still read', async () => {
+    const legacy = { ...streamEvent(), version: 1, caller_format: 'anthropic', upstream_format: undefined } as never;
+    const row = await toApiCallRow(legacy, deps());
+    expect(row.caller_format).toBe('anthropic');
+    expect(row.estimated_prompt_tokens).toBeGreaterThan(0);
+  });
+});

@@ -1,10 +1,9 @@
 import { LessLLMClient, formatFromPath, type ExportOptions } from '@lessllm/sdk';
 import type { CallStore } from '@lessllm/shared';
 import { loadConfig } from '@lessllm/shared';
-import { createCallStore } from '@lessllm/store';
+import { createCallStore, exportSql, usageStatsSql } from '@lessllm/store';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { exportSql, usageStatsSql } from '../../../analyzer/src/analytics/analytics-sql';
 
 /** Where the CLI reads call records: a running service's analytics API, or the store opened directly. */
 export interface AnalyticsSource {

@@ -1,14 +1,8 @@
+import { findFormat, formatNamed, type Json } from '@lessllm/formats';
+import { readLabelledJsonl, trainWeights, writeWeights, type LabelledExample } from '@lessllm/routing';
 import type { RoutingInput } from '@lessllm/shared';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import {
-  fromAnthropicMessages,
-  fromOpenAIChat,
-  readLabelledJsonl,
-  trainWeights,
-  writeWeights,
-  type LabelledExample,
-} from '../../../router/src/classifiers';
 import { openSource, type SourceOptions } from './analytics-source';
 import { runRouter } from './serve';
 
@@ -32,13 +26,17 @@ export function exampleFromRow(row: Record<string, unknown>, index: number): Lab
   const label = LABELS[String(row.label).toLowerCase()];
   if (!label) throw new Error(`row ${index + 1}: label must be strong/weak (or 1/0), got ${JSON.stringify(row.label)}`);
   if (typeof row.request_json !== 'string') throw new Error(`row ${index + 1}: the query must return request_json`);
-  let body: unknown;
+  let body: Json;
   try {
-    body = JSON.parse(row.request_json);
+    // a non-object body reads as an empty request, as it does in every format's routingInput
+    const parsed: unknown = JSON.parse(row.request_json);
+    body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Json) : {};
   } catch {
     throw new Error(`row ${index + 1}: request_json is not JSON`);
   }
-  const input: RoutingInput = row.caller_format === 'anthropic' ? fromAnthropicMessages(body) : fromOpenAIChat(body);
+  // the row's wire format (findFormat maps the legacy 'openai' / 'anthropic'); unknown or missing: OpenAI chat
+  const callerFormat = typeof row.caller_format === 'string' ? row.caller_format : null;
+  const input: RoutingInput = (findFormat(callerFormat) ?? formatNamed('openai-chat')).analysis.routingInput(body);
   return { input, label };
 }
 

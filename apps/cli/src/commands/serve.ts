@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type LoadedConfig } from '@lessllm/shared';
-import { startAnalyzer } from '../../../analyzer/src/start-analyzer';
-import { startRouter } from '../../../router/src/start-router';
-import { startServer } from '../../../server/src/start-server';
+import { startAnalyzer } from '../../../analyzer';
+import { startRouter } from '../../../router';
+import { startServer } from '../../../server';
 
 export interface ServeOptions {
   port?: number;

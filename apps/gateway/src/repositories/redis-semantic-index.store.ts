@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
-import { RedisSemanticIndex, type RedisSemanticIndexOptions } from '../semantic-cache';
 import { closeRedis, failFastRedis } from './fail-fast-redis';
+import { RedisSemanticIndex, type RedisSemanticIndexOptions } from './redis-semantic-index';
 
 /**
  * The semantic cache's vector index in Redis, on its own connection, shared by gateway replicas. Same

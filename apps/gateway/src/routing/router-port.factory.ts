@@ -1,6 +1,6 @@
 import { NatsRouterClient } from '@lessllm/messaging';
+import { RouterEngine } from '@lessllm/routing';
 import type { AppLogger, LessLLMConfig, RouterPort } from '@lessllm/shared';
-import { RouterEngine } from '../../../router/src/engine';
 
 /**
  * `router.nats_url` set: the router service over NATS (distributed mode). Unset: the same engine in-process

@@ -10,8 +10,6 @@ export {
   parseEmbeddingsResponse,
   type OpenAICompatibleEmbedderOptions,
 } from './openai-compatible-embedder';
-export { detectRedisVectorSearch, type RedisVectorCapabilities } from './redis-capabilities';
-export { RedisSemanticIndex, type RedisSemanticIndexOptions } from './redis-semantic-index';
 export {
   DEFAULT_SEMANTIC_THRESHOLD,
   SemanticCache,

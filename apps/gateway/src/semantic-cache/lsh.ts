@@ -10,7 +10,7 @@ export interface LshOptions {
 
 /**
  * 32 bands of 12 bits: P(candidate) = 0.96 at cosine 0.85 (the default threshold), 0.99 at 0.90. Measured on
- * 100k clustered lexical vectors (bench-semantic.ts), a query reads ~1,800 (p99 ~3,500) posting entries.
+ * 100k clustered lexical vectors (bench/semantic.ts), a query reads ~1,800 (p99 ~3,500) posting entries.
  */
 export const DEFAULT_LSH: LshOptions = { bands: 32, bitsPerBand: 12, seed: 0x5eed };
 

@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectRedisVectorSearch } from '../repositories/redis-capabilities';
+import { RedisSemanticIndex } from '../repositories/redis-semantic-index';
 import { cosine, l2Normalize } from './embedder';
 import { MemorySemanticIndex } from './memory-semantic-index';
-import { detectRedisVectorSearch } from './redis-capabilities';
-import { RedisSemanticIndex } from './redis-semantic-index';
 import type { SemanticIndex, SemanticIndexLimits } from './semantic-index';
 
 const DIMS = 64;

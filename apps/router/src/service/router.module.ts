@@ -1,8 +1,8 @@
+import { MetricsController } from '@lessllm/http';
 import type { AppLogger, RouterPort } from '@lessllm/shared';
 import { METRICS_REGISTRY, ROUTER_PORT } from '@lessllm/shared';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { MetricsController } from '../../../gateway/src/observability/metrics.controller';
 import { RouterMetrics } from './router-metrics';
 import { RouterController, RouterHealthController } from './router.controller';
 import { ROUTER_LOGGER } from './router.tokens';

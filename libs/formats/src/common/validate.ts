@@ -16,7 +16,7 @@ function paramOf(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Validates a parsed JSON body; throws a 400 GatewayError naming the first bad field. */
-export function validateBody(schema: z.ZodType, body: unknown): Record<string, unknown> {
+export function validateBody<T = Record<string, unknown>>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw GatewayError.invalid(
       'body',
@@ -24,7 +24,7 @@ export function validateBody(schema: z.ZodType, body: unknown): Record<string, u
     );
   }
   const result = schema.safeParse(body);
-  if (result.success) return body as Record<string, unknown>;
+  if (result.success) return body as T; // the caller's object itself: unknown fields stay as sent
   const issue = result.error.issues[0];
   const param = paramOf(issue.path) || 'body';
   const missing = issue.code === 'invalid_type' && issue.input === undefined;

@@ -21,6 +21,12 @@ export function responsesRequestFromIR(ir: IRRequest, ctx: TranslationContext): 
   const input: Json[] = [];
   for (const message of ir.messages) input.push(...items(message, ctx));
   out.input = input;
+  if (
+    ir.system.some((b) => b.cacheControl) ||
+    ir.messages.some((m) => m.parts.some((p) => 'cacheControl' in p && p.cacheControl))
+  ) {
+    ctx.drop('cache_control', 'OpenAI caches prompt prefixes automatically');
+  }
   if (ir.tools.length > 0) {
     out.tools = ir.tools.map((tool) => {
       if (tool.custom)

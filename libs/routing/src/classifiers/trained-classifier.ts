@@ -64,7 +64,7 @@ export class WeightsFileError extends Error {
   }
 }
 
-const RETRAIN = 'retrain it with the current build (train() in apps/router/src/classifiers/train.ts)';
+const RETRAIN = 'retrain it with the current build (train() in libs/routing/src/classifiers/train.ts)';
 
 /** Validates a parsed weights document against this build's file format and feature set. */
 export function parseWeights(doc: unknown, source = '<weights>'): RouterWeights {

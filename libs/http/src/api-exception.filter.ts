@@ -1,8 +1,7 @@
 import type { AppLogger } from '@lessllm/shared';
 import { GatewayError } from '@lessllm/shared';
-import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GATEWAY_LOGGER } from '../config/logger.token';
 import { errorBodyForPath } from './error-body';
 
 /** Fastify/Nest HTTP errors (body parsing, routing) expressed in our taxonomy. */
@@ -35,11 +34,14 @@ function fromHttpException(err: HttpException, bodyLimitMb: number): GatewayErro
   }
 }
 
-/** The one global filter: every error leaves in the caller's API format, with x-request-id. */
+/**
+ * The one global filter: every error leaves in the caller's API format, with x-request-id. Not a DI provider: each
+ * service constructs it (`new ApiExceptionFilter(logger, bodyLimitMb)`) and registers it with `useGlobalFilters`.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   constructor(
-    @Inject(GATEWAY_LOGGER) private readonly logger: AppLogger,
+    private readonly logger: AppLogger,
     private readonly bodyLimitMb: number,
   ) {}
 

@@ -1,7 +1,6 @@
 import type Redis from 'ioredis';
-import { DEFAULT_LSH, HyperplaneLsh, popcount32, SKETCH_BITS, type LshOptions } from './lsh';
-import { packedCosine, packVector } from './packed-vector';
-import { ADD_LUA, ADD_SHA, POSTING_BYTES } from './redis-semantic-scripts';
+import { DEFAULT_LSH, HyperplaneLsh, popcount32, SKETCH_BITS, type LshOptions } from '../semantic-cache/lsh';
+import { packedCosine, packVector } from '../semantic-cache/packed-vector';
 import {
   DEFAULT_INDEX_LIMITS,
   type SemanticEntry,
@@ -9,7 +8,8 @@ import {
   type SemanticIndexLimits,
   type SemanticMatch,
   type SemanticSearchOptions,
-} from './semantic-index';
+} from '../semantic-cache/semantic-index';
+import { ADD_LUA, ADD_SHA, POSTING_BYTES } from './redis-semantic-scripts';
 
 /** Version of the key layout below; part of the key prefix, so keys of another layout are never read. */
 export const REDIS_SEMANTIC_LAYOUT = 'v2';

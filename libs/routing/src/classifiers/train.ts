@@ -1,3 +1,4 @@
+import { chatRoutingInput, messagesRoutingInput } from '@lessllm/formats';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Tier } from './classifier';
 import { sigmoid } from './logistic-model';
@@ -6,8 +7,6 @@ import {
   FEATURE_COUNT,
   FEATURE_NAMES,
   FEATURE_SET_VERSION,
-  fromAnthropicMessages,
-  fromOpenAIChat,
   type RoutingInput,
 } from './request-features';
 import { parseWeights, WEIGHTS_FORMAT, WEIGHTS_FORMAT_VERSION, type RouterWeights } from './trained-classifier';
@@ -52,7 +51,7 @@ export function parseLabelledLine(line: string, where = 'line'): LabelledExample
   let body: Record<string, unknown> = o;
   if (typeof o.prompt === 'string') body = { ...o, messages: [{ role: 'user', content: o.prompt }] };
   else if (!Array.isArray(o.messages)) throw new Error(`${where}: needs "prompt" (string) or "messages" (array)`);
-  const input = 'system' in body || 'output_format' in body ? fromAnthropicMessages(body) : fromOpenAIChat(body);
+  const input = 'system' in body || 'output_format' in body ? messagesRoutingInput(body) : chatRoutingInput(body);
   if (!input.messages.some((m) => m.role === 'user' && m.text.trim())) throw new Error(`${where}: no user text`);
   return { input, label: o.label };
 }

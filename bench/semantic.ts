@@ -1,12 +1,13 @@
 import { seededRandom } from '@lessllm/shared';
 import Redis from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
-import { SentenceGenerator } from './bench-corpus';
-import { cosine, l2Normalize } from './embedder';
-import { LexicalEmbedder } from './lexical-embedder';
-import { DEFAULT_LSH, type LshOptions } from './lsh';
-import { detectRedisVectorSearch, type RedisVectorCapabilities } from './redis-capabilities';
-import { RedisSemanticIndex } from './redis-semantic-index';
+import {
+  detectRedisVectorSearch,
+  type RedisVectorCapabilities,
+} from '../apps/gateway/src/repositories/redis-capabilities';
+import { RedisSemanticIndex } from '../apps/gateway/src/repositories/redis-semantic-index';
+import { cosine, DEFAULT_LSH, l2Normalize, LexicalEmbedder, type LshOptions } from '../apps/gateway/src/semantic-cache';
+import { SentenceGenerator } from './semantic-corpus';
 
 export interface SemanticBenchOptions {
   redisUrl?: string;
@@ -17,7 +18,7 @@ export interface SemanticBenchOptions {
   /** Unmeasured lookups run first (JIT, connection warm-up; default 100). */
   warmupQueries?: number;
   /**
-   * 'lexical' (default): LexicalEmbedder vectors of generated chat questions (bench-corpus.ts), what the product
+   * 'lexical' (default): LexicalEmbedder vectors of generated chat questions (semantic-corpus.ts), what the product
    * stores; queries are edited copies (case, punctuation, typo, filler...) at cosine >= 0.85, half in [0.85, 0.90).
    * 'random': uniform random unit vectors, queries = stored vector + Gaussian `noise`.
    */
@@ -260,8 +261,8 @@ export async function benchSemantic(options: SemanticBenchOptions = {}): Promise
   }
 }
 
-// Run directly: `npx vite-node apps/gateway/src/semantic-cache/bench-semantic.ts` (or node on the built .js).
-if (/bench-semantic\.(ts|js)$/.test(process.argv[1] ?? '')) {
+// Run directly: `npx vite-node --config vitest.config.ts bench/semantic.ts` (or node on the built dist/bench/semantic.js).
+if (/(^|[\\/])bench[\\/]semantic\.(ts|js)$/.test(process.argv[1] ?? '')) {
   const entries = Number(process.env.BENCH_SEMANTIC_ENTRIES ?? 100_000);
   benchSemantic({ entries })
     .then((r) => console.log(JSON.stringify(r, null, 2)))

@@ -1,11 +1,10 @@
+import { chatRoutingInput, messagesRoutingInput } from '@lessllm/formats';
 import { describe, expect, it } from 'vitest';
 import {
   extractFeatures,
   FEATURE_COUNT,
   FEATURE_NAMES,
   featureIndex,
-  fromAnthropicMessages,
-  fromOpenAIChat,
   fromPrompt,
   namedFeatures,
 } from './request-features';
@@ -14,7 +13,7 @@ const f = (prompt: string) => namedFeatures(extractFeatures(fromPrompt(prompt)))
 
 describe('request converters', () => {
   it('reads an OpenAI chat body: text parts, tools, json response_format, max_completion_tokens', () => {
-    const input = fromOpenAIChat({
+    const input = chatRoutingInput({
       model: 'gpt-4o',
       messages: [
         { role: 'developer', content: 'Be terse.' },
@@ -44,7 +43,7 @@ describe('request converters', () => {
       jsonOutput: true,
       maxTokens: 2048,
     });
-    expect(fromOpenAIChat({ messages: [], response_format: { type: 'text' } })).toMatchObject({
+    expect(chatRoutingInput({ messages: [], response_format: { type: 'text' } })).toMatchObject({
       tools: false,
       jsonOutput: false,
       maxTokens: null,
@@ -52,7 +51,7 @@ describe('request converters', () => {
   });
 
   it('reads an Anthropic messages body: system blocks, content blocks, tool results', () => {
-    const input = fromAnthropicMessages({
+    const input = messagesRoutingInput({
       system: [{ type: 'text', text: 'You are a coder.' }],
       messages: [
         { role: 'user', content: 'Fix my build' },
@@ -73,7 +72,7 @@ describe('request converters', () => {
       jsonOutput: false,
       maxTokens: 512,
     });
-    expect(fromAnthropicMessages(null)).toEqual({ messages: [], tools: false, jsonOutput: false, maxTokens: null });
+    expect(messagesRoutingInput(null)).toEqual({ messages: [], tools: false, jsonOutput: false, maxTokens: null });
   });
 });
 

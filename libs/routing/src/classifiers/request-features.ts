@@ -1,7 +1,9 @@
 /**
- * Request features for routing: a normalised view of a chat request (`RoutingInput`), converters from the OpenAI
- * chat-completions and Anthropic messages bodies, and a fixed-order numeric feature vector. Everything here is
- * regex / counting work over (clipped) text: no tokenizer, no network; a typical prompt takes a few microseconds.
+ * Request features for routing: a normalised view of a chat request (`RoutingInput`) and a fixed-order numeric
+ * feature vector. Request bodies become a `RoutingInput` through their wire format
+ * (`formatNamed(name).analysis.routingInput(body)`, or `chatRoutingInput` / `messagesRoutingInput` from
+ * @lessllm/formats); only `fromPrompt` lives here. Everything here is regex / counting work over (clipped) text: no
+ * tokenizer, no network; a typical prompt takes a few microseconds.
  */
 
 // The input's shape is the router's wire contract (gateway → router over NATS), so it lives in @lessllm/shared.
@@ -78,96 +80,8 @@ export function namedFeatures(vector: ArrayLike<number>): Record<FeatureName, nu
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Converters
+// Inputs
 // ---------------------------------------------------------------------------------------------------------------
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function positiveInt(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : null;
-}
-
-/** Text of an OpenAI content value (string, array of parts, null) or an Anthropic one (string, array of blocks). */
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  const parts: string[] = [];
-  for (const part of content) {
-    if (typeof part === 'string') parts.push(part);
-    else if (isObject(part)) {
-      if (typeof part.text === 'string')
-        parts.push(part.text); // OpenAI text part, Anthropic text block
-      else if (part.type === 'tool_use' && part.input !== undefined) parts.push(JSON.stringify(part.input));
-      else if (part.type === 'tool_result') parts.push(contentText(part.content));
-      // images, audio, files: no text to score
-    }
-  }
-  return parts.join('\n');
-}
-
-function role(value: unknown): RoutingRole {
-  switch (value) {
-    case 'system':
-    case 'developer':
-      return 'system';
-    case 'assistant':
-      return 'assistant';
-    case 'tool':
-    case 'function':
-      return 'tool';
-    default:
-      return 'user';
-  }
-}
-
-/** From an OpenAI chat-completions body: {messages, tools?, functions?, response_format?, max_tokens?, max_completion_tokens?}. */
-export function fromOpenAIChat(body: unknown): RoutingInput {
-  const b = isObject(body) ? body : {};
-  const messages: RoutingMessage[] = [];
-  for (const m of Array.isArray(b.messages) ? (b.messages as unknown[]) : []) {
-    if (!isObject(m)) continue;
-    let text = contentText(m.content);
-    if (Array.isArray(m.tool_calls)) {
-      // assistant tool calls: the arguments are the text worth scoring
-      const args = (m.tool_calls as unknown[])
-        .map((c) => (isObject(c) && isObject(c.function) ? c.function.arguments : undefined))
-        .filter((a): a is string => typeof a === 'string');
-      if (args.length) text = text ? `${text}\n${args.join('\n')}` : args.join('\n');
-    }
-    messages.push({ role: role(m.role), text });
-  }
-  const rf = isObject(b.response_format) ? b.response_format.type : undefined;
-  return {
-    messages,
-    tools: (Array.isArray(b.tools) && b.tools.length > 0) || (Array.isArray(b.functions) && b.functions.length > 0),
-    jsonOutput: rf === 'json_object' || rf === 'json_schema',
-    maxTokens: positiveInt(b.max_completion_tokens) ?? positiveInt(b.max_tokens),
-  };
-}
-
-/** From an Anthropic messages body: {system?, messages (string or content blocks), tools?, max_tokens, output_format?}. */
-export function fromAnthropicMessages(body: unknown): RoutingInput {
-  const b = isObject(body) ? body : {};
-  const messages: RoutingMessage[] = [];
-  const system = contentText(b.system);
-  if (system) messages.push({ role: 'system', text: system });
-  for (const m of Array.isArray(b.messages) ? (b.messages as unknown[]) : []) {
-    if (!isObject(m)) continue;
-    const blocks = Array.isArray(m.content) ? (m.content as unknown[]) : [];
-    // a user message made only of tool results is the tool's turn, not the user's
-    const onlyToolResults = blocks.length > 0 && blocks.every((x) => isObject(x) && x.type === 'tool_result');
-    messages.push({ role: onlyToolResults ? 'tool' : role(m.role), text: contentText(m.content) });
-  }
-  const of = isObject(b.output_format) ? b.output_format.type : undefined;
-  return {
-    messages,
-    tools: Array.isArray(b.tools) && b.tools.length > 0,
-    jsonOutput: of === 'json_schema' || of === 'json',
-    maxTokens: positiveInt(b.max_tokens),
-  };
-}
 
 /** A single-turn input from a bare prompt. */
 export function fromPrompt(prompt: string, options: Partial<Omit<RoutingInput, 'messages'>> = {}): RoutingInput {

@@ -1,0 +1,2 @@
+export * from './classifiers';
+export * from './engine';

@@ -22,8 +22,16 @@ const dataDir = mkdtempSync(join(tmpdir(), 'lessllm-embedded-'));
 beforeAll(async () => {
   openaiFake = await startFakeOpenAI();
   anthropicFake = await startFakeAnthropic();
+  const standard = standardConfig({ openai: openaiFake, anthropic: anthropicFake }) as Record<string, any>;
+  standard.providers['openai-resp'] = {
+    type: 'openai',
+    base_url: `${openaiFake.url}/v1`,
+    api_key: 'sk-fake-openai',
+    apis: ['responses'],
+  };
+  standard.models.reasoner = { provider: 'openai-resp', model: 'gpt-5-mini' };
   const raw = {
-    ...standardConfig({ openai: openaiFake, anthropic: anthropicFake }),
+    ...standard,
     storage: { data_dir: dataDir },
     analyzer: { batch_size: 50, batch_max_wait_ms: 50 },
   };
@@ -92,6 +100,34 @@ describe('call records in embedded mode (chDB)', () => {
     expect(Number(row.estimated_ttft_ms)).toBeLessThanOrEqual(Number(row.total_latency_ms));
     expect(row.estimated_tpot_ms).not.toBeNull();
     expect(JSON.parse(row.response_json).content[0].text).toBe('echo: one two three four five');
+  });
+
+  it('a streamed Responses call: tokens with reasoning billed as output, TTFT/TPOT, both formats, the response', async () => {
+    const stream = await openai.responses
+      .create({ model: 'reasoner', input: 'think about it then answer', stream: true })
+      .withResponse();
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream.data) if (event.type === 'response.completed') completed = event.response;
+    const row = await rowFor(stream.response.headers.get('x-request-id')!);
+    const usage = completed!.usage!;
+    expect(usage.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    expect(row).toMatchObject({
+      endpoint: 'responses',
+      caller_format: 'openai-responses',
+      upstream_format: 'openai-responses',
+      model: 'gpt-5-mini',
+    });
+    expect(Boolean(row.is_streaming)).toBe(true);
+    expect(Number(row.actual_prompt_tokens)).toBe(usage.input_tokens);
+    expect(Number(row.actual_completion_tokens)).toBe(usage.output_tokens);
+    expect(Number(row.actual_reasoning_tokens)).toBe(usage.output_tokens_details.reasoning_tokens);
+    expect(Number(row.estimated_prompt_tokens)).toBeGreaterThan(0);
+    // gpt-5-mini: $0.25 in / $2 out per 1M tokens; output_tokens already include the reasoning tokens.
+    expect(Number(row.estimated_cost_usd)).toBeCloseTo((usage.input_tokens * 0.25 + usage.output_tokens * 2) / 1e6, 12);
+    expect(row.estimated_ttft_ms).not.toBeNull();
+    expect(row.estimated_tpot_ms).not.toBeNull();
+    expect(JSON.parse(row.request_json).input).toBe('think about it then answer');
+    expect(JSON.parse(row.response_json).output.at(-1).content[0].text).toBe('echo: think about it then answer');
   });
 
   it('a response-cache hit is recorded as saved money, not spent', async () => {

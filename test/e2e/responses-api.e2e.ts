@@ -34,6 +34,13 @@ beforeAll(async () => {
     config.models['gpt-resp-only'] = { provider: 'openai-resp-only', model: 'gpt-4o-2024-08-06' };
     config.models['reasoner'] = { provider: 'openai-resp', model: 'gpt-5-mini' };
     config.models['gpt-resp-error'] = { provider: 'openai-resp', model: 'stream-error-midway' };
+    config.models.mini = { provider: 'openai', model: 'gpt-4o-mini' };
+    config.router = {
+      classifier: 'features',
+      default_tier: 'small',
+      timeout_ms: 50,
+      tiers: { small: { model: 'mini' }, large: { model: 'claude' } },
+    };
     return config;
   });
   client = new OpenAI({ baseURL: `${h.gateway.url}/v1`, apiKey: 'team-a-key-123', maxRetries: 0 });
@@ -287,6 +294,87 @@ describe('previous_response_id: the gateway keeps the conversation', () => {
     await expect(
       teamB.responses.create({ model: 'gpt-4o', input: 'y', previous_response_id: first.id }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('Responses calls through the exact cache and the router', () => {
+  const unique = (text: string) => `${text} ${Math.random().toString(36).slice(2)}`;
+
+  async function collect(stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>) {
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    return events;
+  }
+
+  it('a hit replays the answer as a new response (fresh id, stored for the next turn), streamed or not', async () => {
+    for (const model of ['gpt-resp', 'claude']) {
+      const body = { model, input: unique('cache this'), temperature: 0 };
+      const first = await client.responses.create(body).withResponse();
+      expect(first.response.headers.get('x-lessllm-cache')).toBe('miss');
+      const upstreamCalls = h.openai.requests.length + h.anthropic.requests.length;
+
+      const hit = await client.responses.create({ ...body, store: true }).withResponse();
+      expect(hit.response.headers.get('x-lessllm-cache')).toBe('hit');
+      expect(hit.data.output_text).toBe(first.data.output_text);
+      expect(hit.data.usage).toEqual(first.data.usage);
+      expect(hit.data.id).not.toBe(first.data.id);
+      expect(hit.data.id).toMatch(/^resp_/);
+
+      const events = await collect(await client.responses.create({ ...body, stream: true }));
+      const types = events.map((e) => e.type);
+      expect(types[0]).toBe('response.created');
+      expect(types).toContain('response.output_text.delta');
+      expect(types.at(-1)).toBe('response.completed');
+      expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+      const text = events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : [])).join('');
+      expect(text).toBe(first.data.output_text);
+      const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+      expect(completed.response.usage).toEqual(first.data.usage);
+      expect(completed.response.id).not.toBe(first.data.id);
+      expect(h.openai.requests.length + h.anthropic.requests.length).toBe(upstreamCalls);
+
+      // The replayed response is a conversation turn like any other.
+      const next = await client.responses.create({ model, input: 'and then?', previous_response_id: hit.data.id });
+      expect(next.previous_response_id).toBe(hit.data.id);
+    }
+  });
+
+  it('model "auto" routes a Responses call by its text; tier names work as models', async () => {
+    const simple = await client.responses.create({ model: 'auto', input: 'Hi! How are you today?' }).withResponse();
+    expect(simple.response.headers.get('x-lessllm-tier')).toBe('small');
+    expect(lastUpstream(h.openai).body).toMatchObject({ model: 'gpt-4o-mini' });
+    const event = await h.eventFor(simple.response.headers.get('x-request-id')!);
+    expect(event).toMatchObject({ requested_model: 'auto', caller_format: 'openai-responses' });
+    expect(event.route).toMatchObject({ tier: 'small', classifier: 'features', source: 'router' });
+
+    const hard = await client.responses
+      .create({
+        model: 'auto',
+        instructions: 'You are a careful mathematician.',
+        input: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'input_text',
+                text:
+                  'Prove step by step that the sum of the first n odd numbers is n^2, then write a Python function ' +
+                  '`def check(n: int) -> bool` that verifies it for every n up to 1000 and explain its time complexity.',
+              },
+            ],
+          },
+        ],
+        stream: true,
+      })
+      .withResponse();
+    const events = await collect(hard.data);
+    expect(hard.response.headers.get('x-lessllm-tier')).toBe('large');
+    expect(events.at(-1)!.type).toBe('response.completed');
+    expect(lastUpstream(h.anthropic).body).toMatchObject({ model: 'claude-sonnet-4-5' });
+
+    const named = await client.responses.create({ model: 'large', input: 'tier by name' }).withResponse();
+    expect(named.response.headers.get('x-lessllm-tier')).toBe('large');
+    expect(named.data.output_text).toBe('echo: tier by name');
   });
 });
 

@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { fakeOpenAIProvider, standardConfig, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
 let anthropic: Anthropic;
@@ -63,12 +63,7 @@ beforeAll(async () => {
   h = await startHarness((fakes) => {
     const config = standardConfig(fakes) as Record<string, any>;
     config.providers.anthropic.headers = { 'anthropic-beta': 'prompt-caching-scope-2026-01-05,effort-2025-11-24' };
-    config.providers['openai-resp'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['responses'],
-    };
+    config.providers['openai-resp'] = fakeOpenAIProvider(fakes, ['responses']);
     config.models['claude-48'] = { provider: 'anthropic', model: 'claude-opus-4-8' };
     config.models['o-model'] = { provider: 'openai', model: 'o3' };
     config.models['reasoner'] = { provider: 'openai-resp', model: 'gpt-5-mini' };

@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, startFakeOpenAI } from '../fakes';
-import { standardConfig, type FakeAnthropic, type FakeOpenAI } from '../support/harness';
+import { fakeOpenAIProvider, standardConfig, type FakeAnthropic, type FakeOpenAI } from '../support/harness';
 
 // Embedded mode end to end: SDK call -> gateway -> in-process bus -> analyzer -> chDB -> analytics API.
 let openaiFake: FakeOpenAI;
@@ -23,12 +23,7 @@ beforeAll(async () => {
   openaiFake = await startFakeOpenAI();
   anthropicFake = await startFakeAnthropic();
   const standard = standardConfig({ openai: openaiFake, anthropic: anthropicFake }) as Record<string, any>;
-  standard.providers['openai-resp'] = {
-    type: 'openai',
-    base_url: `${openaiFake.url}/v1`,
-    api_key: 'sk-fake-openai',
-    apis: ['responses'],
-  };
+  standard.providers['openai-resp'] = fakeOpenAIProvider({ openai: openaiFake }, ['responses']);
   standard.models.reasoner = { provider: 'openai-resp', model: 'gpt-5-mini' };
   const raw = {
     ...standard,

@@ -6,7 +6,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { fakeOpenAIProvider, standardConfig, startHarness, type Harness } from '../support/harness';
 
 /** The clients platform teams put behind a gateway in 2026, unchanged but for the base URL (issue 10). */
 let h: Harness;
@@ -15,18 +15,8 @@ let openai: OpenAI;
 beforeAll(async () => {
   h = await startHarness((fakes) => {
     const config = standardConfig(fakes) as Record<string, any>;
-    config.providers['openai-resp'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['responses', 'chat_completions'],
-    };
-    config.providers['chat-only'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['chat_completions'],
-    };
+    config.providers['openai-resp'] = fakeOpenAIProvider(fakes, ['responses', 'chat_completions']);
+    config.providers['chat-only'] = fakeOpenAIProvider(fakes, ['chat_completions']);
     config.models['gpt-resp'] = { provider: 'openai-resp', model: 'gpt-4o-2024-08-06' };
     config.models['instruct'] = { provider: 'openai', model: 'gpt-3.5-turbo-instruct' };
     config.models['chat-only'] = { provider: 'chat-only', model: 'gpt-4o-mini' };

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { fakeOpenAIProvider, standardConfig, startHarness, type Harness } from '../support/harness';
 
 /**
  * The two coding agents from npm, headless against the gateway (installed into .agents/ by .ci/install-agents.sh).
@@ -50,12 +50,7 @@ beforeAll(async () => {
   if (!installed) return;
   h = await startHarness((fakes) => {
     const config = standardConfig(fakes) as Record<string, any>;
-    config.providers['openai-resp'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['responses'],
-    };
+    config.providers['openai-resp'] = fakeOpenAIProvider(fakes, ['responses']);
     config.models['gpt-resp'] = { provider: 'openai-resp', model: 'gpt-4o-2024-08-06' };
     // A Claude model that takes system turns inside the conversation (Claude Code sends them).
     config.models['claude-code'] = { provider: 'anthropic', model: 'claude-opus-4-8' };

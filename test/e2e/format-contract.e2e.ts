@@ -1,7 +1,7 @@
 import { SseParser, type SseEvent } from '@lessllm/shared';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { fakeOpenAIProvider, standardConfig, startHarness, type Harness } from '../support/harness';
 
 /**
  * The contract every wire format keeps, as caller and as upstream: the same cases for every caller format ×
@@ -304,18 +304,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness((fakes) => {
     const config = standardConfig(fakes) as Record<string, any>;
-    config.providers['chat'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['chat_completions'],
-    };
-    config.providers['resp'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['responses'],
-    };
+    config.providers['chat'] = fakeOpenAIProvider(fakes, ['chat_completions']);
+    config.providers['resp'] = fakeOpenAIProvider(fakes, ['responses']);
     for (const [suffix, model] of [
       ['', 'gpt-4o-2024-08-06'],
       ['-bad', 'bad-request'],

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { standardConfig, startHarness, type Harness } from '../support/harness';
+import { fakeOpenAIProvider, standardConfig, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
 let client: OpenAI;
@@ -18,18 +18,8 @@ const weatherTool = {
 beforeAll(async () => {
   h = await startHarness((fakes) => {
     const config = standardConfig(fakes) as Record<string, any>;
-    config.providers['openai-resp'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['responses', 'chat_completions'],
-    };
-    config.providers['openai-resp-only'] = {
-      type: 'openai',
-      base_url: `${fakes.openai.url}/v1`,
-      api_key: 'sk-fake-openai',
-      apis: ['responses'],
-    };
+    config.providers['openai-resp'] = fakeOpenAIProvider(fakes, ['responses', 'chat_completions']);
+    config.providers['openai-resp-only'] = fakeOpenAIProvider(fakes, ['responses']);
     config.models['gpt-resp'] = { provider: 'openai-resp', model: 'gpt-4o-2024-08-06' };
     config.models['gpt-resp-only'] = { provider: 'openai-resp-only', model: 'gpt-4o-2024-08-06' };
     config.models['reasoner'] = { provider: 'openai-resp', model: 'gpt-5-mini' };

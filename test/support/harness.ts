@@ -68,6 +68,14 @@ export async function startHarness(
 }
 
 /** The standard test config: OpenAI and Anthropic fakes, aliases in both directions, one caller key per tenant. */
+/** Another provider entry on the fake OpenAI, serving only the given OpenAI APIs (preferred first). */
+export function fakeOpenAIProvider(
+  fakes: { openai: FakeOpenAI },
+  apis: Array<'chat_completions' | 'responses' | 'completions'>,
+): Record<string, unknown> {
+  return { type: 'openai', base_url: `${fakes.openai.url}/v1`, api_key: 'sk-fake-openai', apis };
+}
+
 export function standardConfig(
   fakes: { openai: FakeOpenAI; anthropic: FakeAnthropic },
   extra: Partial<LessLLMConfig> = {},

@@ -2,6 +2,7 @@ export { messagesRoutingInput } from './anthropic-messages/analysis';
 export { JSON_OBJECT_INSTRUCTION } from './anthropic-messages/request-from-ir';
 export * from './common/errors';
 export { mintOpaqueId } from './common/ids';
+export { asArray, asNumber, asRecord, asString, isRecord, safeStringify, type JsonRecord } from './common/json';
 export { claudeThinkingStyle, isOpenAIReasoningModel } from './common/model-families';
 export { anthropicUsageFrom, normalizeAnthropicUsage, normalizeOpenAIUsage, openaiUsageFrom } from './common/usage';
 export { nonEmptyString, validateBody } from './common/validate';

@@ -1,9 +1,8 @@
-import { findFormat } from '@lessllm/formats';
+import { asRecord, findFormat } from '@lessllm/formats';
 import type { ApiFormat } from '@lessllm/shared';
 import { CHECKPOINT_TOKENS, type PromptBlock, type RenderedPrompt } from '@lessllm/tokens';
 import type { CacheMechanism, CachePolicy, CachePolicyOptions } from './cache-policy';
 import { cachePolicyFor } from './cache-policy';
-import { asRecord } from './json';
 import type { PrefixEntry, PrefixStateStore } from './prefix-state-store';
 import { InMemoryPrefixStore } from './prefix-state-store';
 

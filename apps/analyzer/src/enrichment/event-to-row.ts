@@ -1,8 +1,8 @@
+import { asNumber, asRecord, safeStringify } from '@lessllm/formats';
 import type { ApiCallRow, CallEvent, CostUsage, ModelPrice, NormalizedUsage, PriceMatch } from '@lessllm/shared';
 import { computeCost } from '@lessllm/shared';
 import type { TokenCounter } from '@lessllm/tokens';
 import type { CachePrediction, CachePredictor } from './cache-predictor';
-import { asNumber, asRecord, safeStringify } from './json';
 
 /** Same shape as `findPrice` from @lessllm/shared (pass it directly, or a wrapper). */
 export type PriceLookup = (

@@ -53,6 +53,19 @@ export function passthroughHeaders(
   return out;
 }
 
+/** A same-format answer's headers: the upstream's (hop-by-hop ones aside) and who served it. */
+export function servedHeaders(
+  upstream: Record<string, string | string[] | undefined> | undefined,
+  served: { requestId: string; providerName: string; upstreamModel: string },
+): HeaderMap {
+  return {
+    ...passthroughHeaders(upstream, true),
+    'x-request-id': served.requestId,
+    'x-lessllm-provider': served.providerName,
+    'x-lessllm-model': served.upstreamModel,
+  };
+}
+
 export function writeJson(res: ServerResponse, status: number, headers: HeaderMap, body: string | Buffer): void {
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);

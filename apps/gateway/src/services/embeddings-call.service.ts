@@ -3,7 +3,7 @@ import type { OpenAIEmbeddingsRequest, OpenAIUsage } from '@lessllm/shared';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { embeddingsRequestSchema, validateBody } from '../dtos/request-validation';
-import { passthroughHeaders, writeJson } from '../http/caller-response';
+import { servedHeaders, writeJson } from '../http/caller-response';
 import { newCallContext } from './call-context.factory';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService } from './call-orchestrator.service';
@@ -51,17 +51,7 @@ export class EmbeddingsCallService {
         async (_t, res) => ({ bytes: Buffer.from(await res.body.arrayBuffer()), headers: res.headers }),
       );
       reply.hijack();
-      writeJson(
-        reply.raw,
-        200,
-        {
-          ...passthroughHeaders(result.headers, true),
-          'x-request-id': ctx.requestId,
-          'x-lessllm-provider': target.providerName,
-          'x-lessllm-model': target.upstreamModel,
-        },
-        result.bytes,
-      );
+      writeJson(reply.raw, 200, servedHeaders(result.headers, { requestId: ctx.requestId, ...target }), result.bytes);
       // After the response: vectors are not worth keeping in call records, only their count and usage.
       const parsed = safeParse(result.bytes);
       this.recorder.record(ctx, {

@@ -2,7 +2,7 @@ import type { Json, WireFormat } from '@lessllm/formats';
 import { TokenCounter } from '@lessllm/tokens';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { passthroughHeaders, writeJson } from '../http/caller-response';
+import { servedHeaders, writeJson } from '../http/caller-response';
 import { newCallContext } from './call-context.factory';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService } from './call-orchestrator.service';
@@ -93,17 +93,7 @@ export class TokenCountService {
       async (_t, res) => ({ text: await res.body.text(), headers: res.headers }),
     );
     reply.hijack();
-    writeJson(
-      reply.raw,
-      200,
-      {
-        ...passthroughHeaders(result.headers, true),
-        'x-request-id': ctx.requestId,
-        'x-lessllm-provider': target.providerName,
-        'x-lessllm-model': target.upstreamModel,
-      },
-      result.text,
-    );
+    writeJson(reply.raw, 200, servedHeaders(result.headers, { requestId: ctx.requestId, ...target }), result.text);
     let answer: Json | null = null;
     try {
       answer = JSON.parse(result.text) as Json;

@@ -7,8 +7,9 @@ import {
   type AnthropicToolChoice,
 } from '@lessllm/shared';
 import { CUSTOM_TOOL_PARAMETERS, customToolDescription, wrapCustomInput } from '../common/custom-tools';
-import { describe, isRecord } from '../common/guards';
+import { isRecord } from '../common/guards';
 import { claudeThinkingStyle } from '../common/model-families';
+import { refuseNonZeroPenalties } from '../common/penalties';
 import type {
   IRCacheControl,
   IRFile,
@@ -123,17 +124,7 @@ function rejectUnmappable(ir: IRRequest, ctx: TranslationContext): void {
       `logit_bias is not supported ${ctx.onTarget} (Anthropic has no token biasing)`,
     );
   }
-  for (const [param, value] of [
-    ['presence_penalty', s.presencePenalty],
-    ['frequency_penalty', s.frequencyPenalty],
-  ] as const) {
-    if (value != null && value !== 0) {
-      throw GatewayError.unsupported(
-        param,
-        `${param}=${describe(value)} is not supported ${ctx.onTarget} (Anthropic has no penalties; only 0 is accepted)`,
-      );
-    }
-  }
+  refuseNonZeroPenalties(s, ctx, 'Anthropic has no penalties; only 0 is accepted');
 }
 
 /**

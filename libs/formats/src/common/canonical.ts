@@ -1,7 +1,8 @@
+import { isRecord } from './json';
+
 type Json = Record<string, unknown>;
 
-export const isJsonObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isJsonObject: (value: unknown) => value is Json = isRecord;
 
 /**
  * The top-level fields of a request that can change the answer: `ignored` fields removed, null values dropped,

@@ -1,8 +1,6 @@
 /** Narrowing helpers for wire payloads, which are untrusted JSON whatever their declared type. */
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from './json';
 
 /** Reads a field of a typed wire object without trusting its declared type. */
 export function field(obj: object, key: string): unknown {

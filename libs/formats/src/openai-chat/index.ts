@@ -1,4 +1,5 @@
 import { openaiErrorFacet } from '../common/openai-error-facet';
+import { openAIBodyForUpstream, wantsOpenAIStreamUsage } from '../common/openai-request';
 import { validateBody } from '../common/validate';
 import type { WireFormat } from '../wire-format';
 import { chatAnalysis } from './analysis';
@@ -30,22 +31,8 @@ export const openaiChat: WireFormat = {
       const user = body.user ?? body.safety_identifier;
       return typeof user === 'string' && user ? user : null;
     },
-    wantsStreamUsage: (body) =>
-      typeof body.stream_options === 'object' &&
-      body.stream_options !== null &&
-      (body.stream_options as { include_usage?: unknown }).include_usage === true,
-    forUpstream(body, opts) {
-      const upstream: Record<string, unknown> = { ...body, model: opts.model };
-      // Exact usage for streams: ask for the usage chunk even if the caller did not (it is dropped before them).
-      if (opts.stream && opts.streamUsage) {
-        const current = (upstream.stream_options ?? {}) as Record<string, unknown>;
-        if (current.include_usage !== true) upstream.stream_options = { ...current, include_usage: true };
-      }
-      // Non-streamed: a caller's explicit `stream: false` stays as sent (and a buffered stream becomes one).
-      if (opts.stream) upstream.stream = true;
-      else if (upstream.stream !== undefined) upstream.stream = false;
-      return upstream;
-    },
+    wantsStreamUsage: wantsOpenAIStreamUsage,
+    forUpstream: openAIBodyForUpstream,
     toIR: chatRequestToIR,
     fromIR: (ir, ctx) => chatRequestFromIR(ir, ctx),
   },

@@ -11,7 +11,7 @@ import { argumentsFor } from '../common/custom-tools';
 import { normalizeOpenAIErrorBody, openaiErrorBody } from '../common/errors';
 import { mintOpaqueId, respell, unixSeconds } from '../common/ids';
 import { stopReasonFromOpenAI, stopReasonToOpenAI } from '../common/stop-reasons';
-import { normalizeOpenAIUsage, openaiUsageFrom } from '../common/usage';
+import { normalizeOpenAIUsage, openaiUsageFrom, ZERO_USAGE } from '../common/usage';
 import type { IRStopReason } from '../ir/chat';
 import type { NormalizedError } from '../ir/errors';
 import { NullSink, type StreamSink } from '../ir/stream-sink';
@@ -169,16 +169,7 @@ export class ChatStreamEncoder extends NullSink implements StreamEncoder {
     this.flushCustom();
     if (!this.finishSent) this.finishChunk('stop');
     if (this.opts.includeUsage) {
-      const usage: OpenAIUsage = openaiUsageFrom(
-        this.usageSoFar ?? {
-          prompt_tokens: 0,
-          completion_tokens: 0,
-          total_tokens: 0,
-          cached_tokens: 0,
-          cache_creation_tokens: 0,
-          reasoning_tokens: null,
-        },
-      );
+      const usage: OpenAIUsage = openaiUsageFrom(this.usageSoFar ?? ZERO_USAGE);
       this.emit({ ...this.envelope(), choices: [], usage });
     }
     this.out.push({ event: null, frame: DONE_FRAME });

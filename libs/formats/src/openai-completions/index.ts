@@ -1,6 +1,7 @@
 import { encodeSse } from '@lessllm/shared';
 import { openaiErrorBody } from '../common/errors';
 import { openaiErrorFacet } from '../common/openai-error-facet';
+import { openAIBodyForUpstream, wantsOpenAIStreamUsage } from '../common/openai-request';
 import { validateBody } from '../common/validate';
 import { forwardChatEvent } from '../openai-chat/stream';
 import type { WireFormat } from '../wire-format';
@@ -27,21 +28,8 @@ export const openaiCompletions: WireFormat = {
     model: (body) => body.model as string,
     isStreaming: (body) => body.stream === true,
     userId: (body) => (typeof body.user === 'string' && body.user ? body.user : null),
-    wantsStreamUsage: (body) =>
-      typeof body.stream_options === 'object' &&
-      body.stream_options !== null &&
-      (body.stream_options as { include_usage?: unknown }).include_usage === true,
-    forUpstream(body, opts) {
-      const upstream: Record<string, unknown> = { ...body, model: opts.model };
-      if (opts.stream && opts.streamUsage) {
-        const current = (upstream.stream_options ?? {}) as Record<string, unknown>;
-        if (current.include_usage !== true) upstream.stream_options = { ...current, include_usage: true };
-      }
-      // Non-streamed: a caller's explicit `stream: false` stays as sent (and a buffered stream becomes one).
-      if (opts.stream) upstream.stream = true;
-      else if (upstream.stream !== undefined) upstream.stream = false;
-      return upstream;
-    },
+    wantsStreamUsage: wantsOpenAIStreamUsage,
+    forUpstream: openAIBodyForUpstream,
     toIR: completionsRequestToIR,
     fromIR: completionsRequestFromIR,
   },

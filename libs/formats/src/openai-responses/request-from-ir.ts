@@ -2,6 +2,7 @@ import { GatewayError } from '@lessllm/shared';
 import { describe } from '../common/guards';
 import { dataUrl } from '../common/media';
 import { isOpenAIReasoningModel, shortUserId } from '../common/model-families';
+import { refuseNonZeroPenalties } from '../common/penalties';
 import type { IRFile, IRImage, IRMessage, IRPart, IRRequest, IRText } from '../ir/chat';
 import { effortForBudget, type TranslationContext } from '../translation-context';
 
@@ -109,17 +110,7 @@ function rejectUnmappable(ir: IRRequest, ctx: TranslationContext): void {
   if (s.logitBias && Object.keys(s.logitBias).length > 0) {
     throw GatewayError.unsupported('logit_bias', `logit_bias is not supported ${ctx.onTarget}`);
   }
-  for (const [param, value] of [
-    ['presence_penalty', s.presencePenalty],
-    ['frequency_penalty', s.frequencyPenalty],
-  ] as const) {
-    if (value != null && value !== 0) {
-      throw GatewayError.unsupported(
-        param,
-        `${param}=${describe(value)} is not supported ${ctx.onTarget} (only 0 is accepted)`,
-      );
-    }
-  }
+  refuseNonZeroPenalties(s, ctx, 'only 0 is accepted');
 }
 
 function writeReasoning(ir: IRRequest, out: Json, ctx: TranslationContext): void {

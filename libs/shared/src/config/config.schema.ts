@@ -139,7 +139,30 @@ export const serverSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   body_limit_mb: z.number().positive().default(32),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** A caller must send its request headers within this (else 408 and the socket is closed). */
+  headers_timeout_s: z.number().positive().default(10),
+  /** A caller must send its whole request (headers and body) within this; it does not bound the answer. */
+  body_timeout_s: z.number().positive().default(30),
+  /** An idle keep-alive connection is closed after this (above load balancers' own, e.g. 60 s on AWS). */
+  keep_alive_timeout_s: z.number().positive().default(65),
+  /** Longest a streamed answer may run before the gateway ends it (recorded as an error); 0 = no limit. */
+  max_stream_s: z.number().min(0).default(0),
+  /** On SIGTERM: readiness turns false at once; new requests are still served for `shutdown_delay_s`. */
+  shutdown_delay_s: z.number().min(0).default(0),
+  /** Then the listener closes and in-flight calls get `drain_s` to finish before they are cut (recorded aborted). */
+  drain_s: z.number().min(0).default(25),
 });
+
+/** Bounds on what one call may make the gateway hold (README "Limits"). */
+export const limitsSchema = z.strictObject({
+  /** Deepest JSON nesting accepted in a request body (arrays and objects); deeper is a 400 naming the field. */
+  json_depth: z.number().int().min(16).max(10_000).default(256),
+  /** Largest upstream answer (a JSON body or a whole stream) relayed; beyond it the call ends with a 502. */
+  upstream_response_mb: z.number().positive().default(64),
+  /** Request and response bodies kept in a call's record beyond this are cut (the row says so); callers get all. */
+  recorded_body_kb: z.number().int().min(1).default(1024),
+});
+export type LimitsConfig = z.infer<typeof limitsSchema>;
 
 export const storageSchema = z.strictObject({
   /** ClickHouse server (http://host:8123). Unset: the embedded chDB engine in `data_dir`. */
@@ -339,6 +362,7 @@ export type ResponsesStoreConfig = z.infer<typeof responsesStoreSchema>;
 
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
+  limits: limitsSchema.default(limitsSchema.parse({})),
   proxy: proxySchema.optional(),
   timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
   retry: retrySchema.default(retrySchema.parse({})),

@@ -9,6 +9,9 @@ missing=()
 have tinyproxy || missing+=(tinyproxy)
 have danted || missing+=(dante-server)
 have microsocks || missing+=(microsocks)
+# The readiness tests start a private redis-server and freeze it (SIGSTOP) to blackhole it; the machine's own
+# Redis on 6379 is left alone.
+have redis-server || missing+=(redis-server)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-proxies: installing ${missing[*]}"

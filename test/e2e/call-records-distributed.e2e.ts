@@ -100,7 +100,8 @@ beforeAll(async () => {
     auth: { admin_key: ADMIN, keys: [{ key: 'team-a-key-123', tenant: 'team-a' }] },
     events: { nats_url: nats.url },
     storage: { data_dir: join(dir, 'data') },
-    analyzer: { batch_size: 20, batch_max_wait_ms: 100 },
+    // A killed analyzer's unacknowledged batch comes back after ack_wait: short here, so the poll below is not a race.
+    analyzer: { batch_size: 20, batch_max_wait_ms: 100, ack_wait_ms: 5_000 },
     server: { log_level: 'warn' },
   };
   configFile = join(dir, 'lessllm.yaml');

@@ -31,6 +31,8 @@ export interface RunningNatsServer {
 export interface StartNatsServerOptions {
   port?: number;
   storeDir?: string;
+  /** Server max_payload in bytes (nats-server's default is 1 MiB). */
+  maxPayload?: number;
 }
 
 /** Servers still running, killed if the test process exits without stop() (a crashed worker). */
@@ -49,7 +51,13 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   let child: ChildProcess | null = null;
 
   const spawnServer = async (): Promise<void> => {
-    const proc = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+    if (options.maxPayload !== undefined) {
+      const conf = path.join(storeDir, 'server.conf');
+      await fs.writeFile(conf, `max_payload: ${options.maxPayload}\n`);
+      args.push('-c', conf);
+    }
+    const proc = spawn(NATS_SERVER, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;

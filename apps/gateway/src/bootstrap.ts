@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import 'reflect-metadata';
 import { GatewayModule } from './gateway.module';
+import { useJsonBodyParser } from './http/json-body-parser';
 import { refuseWebSocketUpgrades } from './http/websocket-refusal';
 import { GatewayMetricsService } from './observability/gateway-metrics.service';
 import { countHttpRequests } from './observability/http-metrics.hook';
+import { drainCalls } from './shutdown/drain';
 
 export interface StartGatewayOptions {
   /** A loaded config, or a path to lessllm.yaml; omitted = environment variables alone. */
@@ -42,13 +44,19 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const { server } = loaded.config;
   const logger = options.logger ?? createLogger('gateway', server.log_level);
   const bus = options.bus ?? new InProcessEventBus((err) => logger.error({ err }, 'call event subscriber failed'));
+  const bodyLimit = Math.round(server.body_limit_mb * 1024 * 1024);
   const adapter = new FastifyAdapter({
-    bodyLimit: Math.round(server.body_limit_mb * 1024 * 1024),
+    bodyLimit,
     genReqId: () => randomUUID(),
-    // Long streams are normal; idle and header timeouts on the upstream side bound them instead.
-    requestTimeout: 0,
-    keepAliveTimeout: 65_000,
-  });
+    // Node's requestTimeout bounds receiving the request (headers and body), not the answer: long streams are
+    // unaffected. Headers must come first, so their limit is the smaller; expired sockets are swept every second.
+    requestTimeout: server.body_timeout_s * 1000,
+    keepAliveTimeout: server.keep_alive_timeout_s * 1000,
+    http: {
+      headersTimeout: Math.min(server.headers_timeout_s, server.body_timeout_s) * 1000,
+      connectionsCheckingInterval: 1000,
+    },
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot({ config: loaded, bus, logger, imports: options.imports, metrics: options.metrics }),
     adapter,
@@ -56,6 +64,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       logger: new NestPinoLogger(logger),
     },
   );
+  useJsonBodyParser(app, bodyLimit);
   app.useGlobalFilters(new ApiExceptionFilter(logger, server.body_limit_mb));
   countHttpRequests(app.getHttpAdapter().getInstance(), app.get(GatewayMetricsService).httpRequests);
   // No enableShutdownHooks(): Nest would re-raise SIGTERM before our stop() flushes buffered call records;
@@ -86,6 +95,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     bus,
     app,
     stop: async () => {
+      await drainCalls(app, server, logger);
       await app.close();
     },
   };

@@ -38,6 +38,7 @@ import { CallRecorderService } from './services/call-recorder.service';
 import { CallerAuthService } from './services/caller-auth.service';
 import { ChatCallService } from './services/chat-call.service';
 import { EmbeddingsCallService } from './services/embeddings-call.service';
+import { InFlightCalls } from './services/in-flight-calls';
 import { ModelResolverService } from './services/model-resolver.service';
 import { TokenCountService } from './services/token-count.service';
 import { UpstreamClientService } from './services/upstream-client.service';
@@ -100,6 +101,7 @@ export class GatewayModule {
         UpstreamClientService,
         CallOrchestratorService,
         CallRecorderService,
+        InFlightCalls,
         CallFailureService,
         {
           provide: RESPONSES_STATE_STORE,

@@ -3,6 +3,7 @@ export { JSON_OBJECT_INSTRUCTION } from './anthropic-messages/request-from-ir';
 export * from './common/errors';
 export { mintOpaqueId } from './common/ids';
 export { asArray, asNumber, asRecord, asString, isRecord, safeStringify, type JsonRecord } from './common/json';
+export { DEFAULT_JSON_DEPTH, assertJsonDepth } from './common/json-depth';
 export { claudeThinkingStyle, isOpenAIReasoningModel } from './common/model-families';
 export { anthropicUsageFrom, normalizeAnthropicUsage, normalizeOpenAIUsage, openaiUsageFrom } from './common/usage';
 export { nonEmptyString, validateBody } from './common/validate';

@@ -11,8 +11,10 @@ import {
   streamCount,
   waitFor,
 } from '../test/helpers';
+import { encodeCallEvent } from './call-event-codec';
+import type { DeadLetter } from './dead-letter';
 import { JetStreamCallEventBus, type JetStreamCallEventBusOptions } from './jetstream-call-event-bus';
-import { CALLS_STREAM } from './jetstream-setup';
+import { CALLS_DLQ_STREAM, CALLS_STREAM, callsStreamConfig, deadLetterStreamConfig } from './jetstream-setup';
 
 /** Short timeouts so outages are noticed and retried quickly in tests. */
 const FAST: Partial<JetStreamCallEventBusOptions> = {
@@ -82,7 +84,15 @@ describe('JetStreamCallEventBus', () => {
     for (let i = 0; i < 500; i++) b.publish(makeEvent(i));
     const elapsedMs = performance.now() - started;
     expect(elapsedMs).toBeLessThan(250); // generous: publish is a push onto a queue, no I/O
-    expect(b.stats()).toEqual({ buffered: 500, published: 0, dropped: 0, connected: false });
+    expect(b.stats()).toEqual({
+      buffered: 500,
+      published: 0,
+      dropped: 0,
+      shrunk: 0,
+      deadLettered: 0,
+      connected: false,
+      stalled: false,
+    });
 
     const late = await startNatsServer({ port });
     servers.push(late);
@@ -90,7 +100,7 @@ describe('JetStreamCallEventBus', () => {
     const admin = await adminClient(late.url);
     try {
       expect(ids(await readStream<CallEvent>(admin.jsm, CALLS_STREAM))).toEqual(range(0, 500));
-      expect(b.stats()).toEqual({ buffered: 0, published: 500, dropped: 0, connected: true });
+      expect(b.stats()).toMatchObject({ buffered: 0, published: 500, dropped: 0, connected: true, stalled: false });
     } finally {
       await admin.nc.close();
     }
@@ -150,14 +160,53 @@ describe('JetStreamCallEventBus', () => {
     }
   });
 
-  it('publish never throws, even with an event that cannot be serialised', async () => {
+  it('publish never throws; an event that cannot be serialised is published without its bodies', async () => {
     const b = await bus();
     const bad = { ...makeEvent(1), usage_raw: { big: 1n } } as unknown as CallEvent;
+    expect(() => JSON.stringify(bad)).toThrow(); // the fault is real
     expect(() => b.publish(bad)).not.toThrow();
     b.publish(makeEvent(2));
-    await waitFor('good one published', () => b.stats().published === 1 && b.stats().buffered === 0);
-    expect(b.stats().dropped).toBe(1);
-    expect(await streamCount(jsm, CALLS_STREAM)).toBe(1);
+    await waitFor('both published', () => b.stats().published === 2 && b.stats().buffered === 0);
+    expect(b.stats()).toMatchObject({ dropped: 0, shrunk: 1 });
+    expect(await streamCount(jsm, CALLS_STREAM)).toBe(2);
+  });
+
+  it("an event larger than the server's max_payload goes out with its bodies cut; the ones behind it are not held up", async () => {
+    const small = await startNatsServer({ maxPayload: 64 * 1024 });
+    servers.push(small);
+    const b = await JetStreamCallEventBus.connect({ servers: small.url, logger: captureLogger().logger, ...FAST });
+    buses.push(b);
+    const big = { ...makeEvent(0, 'big'), request: { messages: [{ role: 'user', content: 'p'.repeat(300_000) }] } };
+    expect(encodeCallEvent(big).length).toBeGreaterThan(64 * 1024); // the fault is real
+    b.publish(big);
+    for (let i = 1; i <= 5; i++) b.publish(makeEvent(i));
+    await waitFor('all six published', () => b.stats().published === 6);
+    expect(b.stats()).toMatchObject({ shrunk: 1, deadLettered: 0, dropped: 0 });
+    const admin = await adminClient(small.url);
+    try {
+      const stored = await readStream<CallEvent>(admin.jsm, CALLS_STREAM);
+      expect(stored.map((e) => e.request_id)).toEqual(['big-000000', ...range(1, 6)]);
+      expect(stored[0].truncated!.request).toBeGreaterThan(300_000);
+      const kept = (stored[0].request as { messages: Array<{ role: string; content: string }> }).messages[0];
+      expect(kept.role).toBe('user');
+      expect(kept.content).toMatch(/^p+…\[\+\d+ chars\]$/);
+    } finally {
+      await admin.nc.close();
+    }
+  });
+
+  it('an event the stream refuses for good is dead-lettered with its reason, and the rest flow on', async () => {
+    await jsm.streams.add({ ...callsStreamConfig(), max_msg_size: 4096 });
+    await jsm.streams.add(deadLetterStreamConfig());
+    const b = await bus({ stream: false });
+    const big = { ...makeEvent(0, 'big'), request: { text: 'q'.repeat(20_000) } };
+    b.publish(big);
+    b.publish(makeEvent(1));
+    await waitFor('one published, one dead-lettered', () => b.stats().published === 1 && b.stats().deadLettered === 1);
+    expect(ids(await readStream<CallEvent>(jsm, CALLS_STREAM))).toEqual(range(1, 2));
+    const [letter] = await readStream<DeadLetter>(jsm, CALLS_DLQ_STREAM);
+    expect(letter.reason).toMatch(/not published: .*maximum/i);
+    expect(letter.event!.request_id).toBe('big-000000');
   });
 
   it('is publish-only: subscribe() says where to consume', async () => {

@@ -1,7 +1,13 @@
 import type { AppLogger, CallEvent, CallEventBufferStats, CallEventBus } from '@lessllm/shared';
 import { NatsError, type JetStreamClient, type NatsConnection } from 'nats';
-import { encodeCallEvent } from './call-event-codec';
-import { CALLS_COMPLETED_SUBJECT, ensureCallsStream, type CallsStreamOptions } from './jetstream-setup';
+import { encodeCallEventWithin } from './call-event-codec';
+import { encodeDeadLetter } from './dead-letter';
+import {
+  CALLS_COMPLETED_SUBJECT,
+  CALLS_DLQ_SUBJECT,
+  ensureCallsStream,
+  type CallsStreamOptions,
+} from './jetstream-setup';
 import { NatsLink } from './nats-link';
 import { Notifier } from './notifier';
 import { RingQueue } from './ring-queue';
@@ -37,7 +43,24 @@ export interface JetStreamCallEventBusOptions {
 export interface CallEventBusStats extends CallEventBufferStats {
   /** Events JetStream acknowledged (stored, or recognised as a duplicate of one we stored). */
   published: number;
+  /** Events published with their bodies cut to fit the server's message size (max_payload). */
+  shrunk: number;
+  /** Events the stream refused for good (too large even without bodies, or its max_msg_size): on the DLQ. */
+  deadLettered: number;
 }
+
+/** nats.js / JetStream errors that no retry can fix: the message is too large for this server or stream. */
+function isPermanentPublishError(err: unknown): boolean {
+  if (err instanceof NatsError && err.code === 'MAX_PAYLOAD_EXCEEDED') return true;
+  const apiCode = (err as { api_error?: { err_code?: number } } | null)?.api_error?.err_code;
+  return apiCode === 10054 || /message size exceeds maximum|maximum payload/i.test(errorMessage(err));
+}
+
+/** The server's max_payload when known (nats-server's default is 1 MiB). */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** No ack for this long while events wait: the broker counts as stalled (readiness says degraded). */
+const STALL_MS = 2_000;
 
 interface Entry {
   event: CallEvent;
@@ -56,6 +79,8 @@ export class JetStreamCallEventBus implements CallEventBus {
   private inFlight = 0;
   private published = 0;
   private dropped = 0;
+  private shrunk = 0;
+  private deadLettered = 0;
   private closing = false;
   private stopped = false;
   private closePromise: Promise<void> | null = null;
@@ -75,6 +100,8 @@ export class JetStreamCallEventBus implements CallEventBus {
   private onLinkDown: (() => void) | null = null;
   private pumpDone: Promise<void> = Promise.resolve();
   private lastDropLogAt = 0;
+  /** When the queue last made progress (an ack) or was empty: how long events have waited without one. */
+  private lastProgressAt = Date.now();
   private dropsSinceLog = 0;
   private dropLogTimer: NodeJS.Timeout | null = null;
 
@@ -105,6 +132,7 @@ export class JetStreamCallEventBus implements CallEventBus {
   }
 
   publish(event: CallEvent): void {
+    if (this.queue.length + this.inFlight === 0) this.lastProgressAt = Date.now();
     if (this.closing) {
       this.noteDrops(1);
       return;
@@ -126,11 +154,16 @@ export class JetStreamCallEventBus implements CallEventBus {
   }
 
   stats(): CallEventBusStats {
+    const buffered = this.queue.length + this.inFlight;
+    if (buffered === 0) this.lastProgressAt = Date.now();
     return {
-      buffered: this.queue.length + this.inFlight,
+      buffered,
       published: this.published,
       dropped: this.dropped,
+      shrunk: this.shrunk,
+      deadLettered: this.deadLettered,
       connected: this.link.connected,
+      stalled: buffered > 0 && Date.now() - this.lastProgressAt > STALL_MS,
     };
   }
 
@@ -172,7 +205,7 @@ export class JetStreamCallEventBus implements CallEventBus {
       let ok = false;
       try {
         if (!this.streamReady) await this.ensureStream(js.nc);
-        ok = await this.sendBatch(js.client);
+        ok = await this.sendBatch(js);
       } catch (err) {
         this.opts.logger.warn(
           { err: errorMessage(err), buffered: this.stats().buffered },
@@ -214,23 +247,28 @@ export class JetStreamCallEventBus implements CallEventBus {
     this.streamReady = true;
   }
 
-  /** Sends up to maxInFlight events at once; true when all were acknowledged. Failed ones go back, in order. */
-  private async sendBatch(client: JetStreamClient): Promise<boolean> {
+  /**
+   * Sends up to maxInFlight events at once; true when all were acknowledged. Failed ones go back, in order, except
+   * those no retry can fix (too large for the stream): they go to the dead-letter stream, so they never hold up
+   * the events behind them.
+   */
+  private async sendBatch(js: { nc: NatsConnection; client: JetStreamClient }): Promise<boolean> {
+    const { client } = js;
     const batch = this.queue.take(this.maxInFlight);
     this.inFlight = batch.length;
     const timeout = this.opts.publishTimeoutMs ?? 5_000;
+    const maxPayload = js.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     const sent: Array<{ entry: Entry; acked: boolean; error?: unknown }> = [];
     const acks: Array<Promise<void>> = [];
     for (const entry of batch) {
-      try {
-        entry.payload ??= encodeCallEvent(entry.event);
-      } catch (err) {
-        this.opts.logger.error(
-          { request_id: entry.event.request_id, err: errorMessage(err) },
-          'call event could not be serialised; dropped',
-        );
-        this.noteDrops(1, false);
-        continue;
+      if (!entry.payload) {
+        const encoded = encodeCallEventWithin(entry.event, maxPayload);
+        if (!encoded.ok) {
+          acks.push(this.deadLetterEvent(client, entry.event, encoded.reason));
+          continue;
+        }
+        if (encoded.shrunk) this.shrunk++;
+        entry.payload = encoded.payload;
       }
       const record: (typeof sent)[number] = { entry, acked: false };
       sent.push(record);
@@ -250,15 +288,20 @@ export class JetStreamCallEventBus implements CallEventBus {
     await Promise.race([Promise.all(acks), linkLost]);
     this.onLinkDown = null;
     const retry: Entry[] = [];
+    const refused: Array<Promise<void>> = [];
     let firstError: unknown;
     for (const record of sent) {
       if (record.acked) {
         this.published++;
+        this.lastProgressAt = Date.now();
+      } else if (record.error !== undefined && isPermanentPublishError(record.error)) {
+        refused.push(this.deadLetterEvent(client, record.entry.event, errorMessage(record.error)));
       } else {
         retry.push(record.entry);
         firstError ??= record.error ?? new Error('NATS disconnected before the PubAck');
       }
     }
+    await Promise.all(refused);
     this.inFlight = 0;
     this.queue.pushFront(retry);
     if (retry.length === 0) return true;
@@ -271,6 +314,30 @@ export class JetStreamCallEventBus implements CallEventBus {
       );
     }
     return false;
+  }
+
+  /**
+   * An event the stream will never take, on the dead-letter stream without its bodies (they are what made it too
+   * large), with the reason; counted and logged. Its call has no row until someone replays it.
+   */
+  private async deadLetterEvent(client: JetStreamClient, event: CallEvent, reason: string): Promise<void> {
+    this.deadLettered++;
+    const letter = encodeDeadLetter({
+      reason: `not published: ${reason}`,
+      event: { ...event, request: null, response: null, usage_raw: null },
+      subject: this.subject,
+      stream: '',
+      stream_seq: 0,
+      delivery_count: 0,
+      consumer: 'gateway-publisher',
+      dead_lettered_at: new Date().toISOString(),
+    });
+    try {
+      await client.publish(CALLS_DLQ_SUBJECT, letter, { msgID: `publish:${event.request_id}` });
+    } catch (err) {
+      this.opts.logger.error({ request_id: event.request_id, err: errorMessage(err) }, 'dead-letter publish failed');
+    }
+    this.opts.logger.error({ request_id: event.request_id, reason }, 'call event refused by the stream: dead-lettered');
   }
 
   /** Counts drops; logs the first at once, then at most once per interval with the running count. */

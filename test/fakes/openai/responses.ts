@@ -93,6 +93,29 @@ function validate(body: unknown): { ok: true; body: Json } | { ok: false; error:
       ),
     };
   }
+  // Like the real API: an empty conversation, or items that are neither messages nor typed items, are a 400.
+  const items = typeof body.input === 'string' ? [body.input] : body.input;
+  if (items.length === 0 && typeof body.instructions !== 'string') {
+    return {
+      ok: false,
+      error: openaiError("Invalid 'input': empty array.", 'invalid_request_error', 'input', 'empty_array'),
+    };
+  }
+  const bad = items.findIndex(
+    (item) =>
+      typeof item !== 'string' && !(isRecord(item) && (typeof item.type === 'string' || typeof item.role === 'string')),
+  );
+  if (bad !== -1) {
+    return {
+      ok: false,
+      error: openaiError(
+        `Invalid value for 'input[${bad}]': expected an input item.`,
+        'invalid_request_error',
+        `input[${bad}]`,
+        'invalid_value',
+      ),
+    };
+  }
   // This fake keeps nothing: a previous_response_id reaching it is an id the gateway should have expanded.
   if (typeof body.previous_response_id === 'string') {
     return {

@@ -199,6 +199,10 @@ describe('toApiCallRow', () => {
       price_version: PRICE_TABLE_VERSION,
       request_json: JSON.stringify(openaiRequest),
       response_json: JSON.stringify(openaiResponse),
+      request_truncated: false,
+      response_truncated: false,
+      request_original_chars: 0,
+      response_original_chars: 0,
       response_cache_status: '',
       response_cache_key: '',
       response_cache_saved_tokens: 0,
@@ -565,5 +569,28 @@ describe('other wire formats', () => {
     const row = await toApiCallRow(legacy, deps());
     expect(row.caller_format).toBe('anthropic');
     expect(row.estimated_prompt_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('bodies cut to bound the record', () => {
+  it('flags the cut body and keeps its original size; the other body is as it was', async () => {
+    const event = streamEvent({ truncated: { request: 2_500_000 } });
+    const row = await toApiCallRow(event, deps());
+    expect(row).toMatchObject({
+      request_truncated: true,
+      request_original_chars: 2_500_000,
+      response_truncated: false,
+      response_original_chars: 0,
+    });
+    const whole = await toApiCallRow(streamEvent(), deps());
+    expect(whole).toMatchObject({ request_truncated: false, response_truncated: false });
+  });
+
+  it('scales the token estimates of a cut body by how much of it was kept', async () => {
+    const whole = await toApiCallRow(streamEvent(), deps());
+    const keptChars = JSON.stringify(streamEvent().request).length;
+    const cut = await toApiCallRow(streamEvent({ truncated: { request: keptChars * 10 } }), deps());
+    expect(cut.estimated_prompt_tokens).toBe(Math.round(whole.estimated_prompt_tokens * 10));
+    expect(cut.estimated_completion_tokens).toBe(whole.estimated_completion_tokens);
   });
 });

@@ -93,9 +93,24 @@ function actualHitRate(usage: NormalizedUsage | null): number | null {
  * tokenizer counts, predicted cache reads/writes). Failed calls without usage and without any output token are
  * assumed unbilled (cost 0). Unknown models: cost null, price_version '', one `warn` per provider/model.
  */
+/**
+ * A token count made on a body the gateway cut for the record (`limits.recorded_body_kb`), scaled up to the body
+ * the caller really sent by the ratio of their sizes: a rough estimate, but not one a thousand times too low.
+ */
+function scaledForCut(tokens: number, body: unknown, originalChars: number | undefined): number {
+  if (originalChars === undefined || originalChars <= 0 || tokens === 0) return tokens;
+  const keptChars = JSON.stringify(body)?.length ?? 0;
+  return keptChars > 0 && originalChars > keptChars ? Math.round((tokens * originalChars) / keptChars) : tokens;
+}
+
 export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Promise<ApiCallRow> {
-  const prompt = deps.tokens.renderPrompt(event.request, event.caller_format, event.model, event.endpoint);
-  const completionEstimate = deps.tokens.countCompletionTokens(event.response, event.caller_format, event.model);
+  const rendered = deps.tokens.renderPrompt(event.request, event.caller_format, event.model, event.endpoint);
+  const prompt = { ...rendered, tokens: scaledForCut(rendered.tokens, event.request, event.truncated?.request) };
+  const completionEstimate = scaledForCut(
+    deps.tokens.countCompletionTokens(event.response, event.caller_format, event.model),
+    event.response,
+    event.truncated?.response,
+  );
   const usage = event.usage;
   const timing = event.timing;
 
@@ -194,6 +209,10 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
     price_version: match ? match.version : '',
     request_json: safeStringify(event.request),
     response_json: event.response == null ? '' : safeStringify(event.response),
+    request_truncated: event.truncated?.request !== undefined,
+    response_truncated: event.truncated?.response !== undefined,
+    request_original_chars: Math.max(0, event.truncated?.request ?? 0),
+    response_original_chars: Math.max(0, event.truncated?.response ?? 0),
 
     response_cache_status: event.cache?.status ?? '',
     response_cache_key: event.cache?.key_hash ?? '',

@@ -40,6 +40,8 @@ export function exampleFromRow(row: Record<string, unknown>, index: number): Lab
   return { input, label };
 }
 
+const TRAINING_MAX_ROWS = 100_000;
+
 /** Labelled examples from a jsonl file, or from a read-only SQL query over api_calls. */
 async function examplesFrom(opts: TrainOptions): Promise<LabelledExample[]> {
   if (existsSync(opts.from)) return readLabelledJsonl(opts.from);
@@ -48,7 +50,8 @@ async function examplesFrom(opts: TrainOptions): Promise<LabelledExample[]> {
   }
   const source = await openSource(opts);
   try {
-    const rows = await source.query(opts.from, 1_000_000);
+    // At most the analytics API's default cap (analytics.max_result_rows): sample in the SQL for more history.
+    const rows = await source.query(opts.from, TRAINING_MAX_ROWS);
     return rows.map(exampleFromRow);
   } finally {
     await source.close();

@@ -22,11 +22,19 @@ export class EgressDispatchers {
 
   /**
    * The pool for `key`. `maxConnections` caps connections per origin (undefined = no cap): every in-flight
-   * HTTP/1.1 stream holds one, so a cap is also a cap on concurrent streams to that provider.
+   * HTTP/1.1 stream holds one, so a cap is also a cap on concurrent streams to that provider. `maxResponseBytes`
+   * bounds one response body (JSON or a whole stream): undici cuts it with UND_ERR_RES_EXCEEDED_MAX_SIZE.
    */
-  get(key: string, route: EgressRoute, timeouts: TimeoutsConfig, maxConnections?: number): Dispatcher {
+  get(
+    key: string,
+    route: EgressRoute,
+    timeouts: TimeoutsConfig,
+    maxConnections?: number,
+    maxResponseBytes?: number,
+  ): Dispatcher {
     const signature = JSON.stringify([
       maxConnections ?? null,
+      maxResponseBytes ?? null,
       route.proxies,
       route.allowDirect,
       timeouts.connect_ms,
@@ -45,6 +53,7 @@ export class EgressDispatchers {
       bodyTimeout: timeouts.idle_ms,
       keepAliveTimeout: 30_000,
       connections: maxConnections ?? null,
+      maxResponseSize: maxResponseBytes ?? -1,
       pipelining: 1,
     });
     this.agents.set(key, { signature, agent });

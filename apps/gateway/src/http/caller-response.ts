@@ -82,19 +82,28 @@ export function startEventStream(res: ServerResponse, headers: HeaderMap): void 
   // No flushHeaders(): we only start once the first events are in hand, and Node sends the head with them.
 }
 
-/** Writes and waits for the socket to drain when its buffer is full, so slow callers cannot grow our memory. */
-export async function writeFrames(res: ServerResponse, frames: string[]): Promise<void> {
+/**
+ * Writes and waits for the socket to drain when its buffer is full, so slow callers cannot grow our memory (and
+ * the upstream is not read meanwhile: backpressure all the way). An abort (caller gone, shutdown) ends the wait.
+ */
+export async function writeFrames(res: ServerResponse, frames: string[], signal?: AbortSignal): Promise<void> {
   if (frames.length === 0 || res.destroyed) return;
   const ok = res.write(frames.length === 1 ? frames[0] : frames.join(''));
-  if (!ok && !res.destroyed) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-  }
+  if (ok || res.destroyed || signal?.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/** Writes without waiting (the last frames of a stream being cut: the socket may never drain). */
+export function writeFramesNow(res: ServerResponse, frames: string[]): void {
+  if (frames.length > 0 && !res.destroyed) res.write(frames.join(''));
 }

@@ -77,8 +77,27 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
     } while (cursor !== '0');
   }
 
+  /**
+   * A PING answered within `timeoutMs`: the connection's state alone says "ready" for a blackholed Redis (the
+   * socket stays open while nothing comes back), so readiness asks.
+   */
   async ready(timeoutMs: number): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
+    const deadline = performance.now() + timeoutMs;
+    if (this.redis.status !== 'ready' && !(await this.connectedWithin(timeoutMs))) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(1, deadline - performance.now()));
+    });
+    try {
+      return await Promise.race([this.redis.ping().then((pong) => pong === 'PONG'), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private connectedWithin(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);

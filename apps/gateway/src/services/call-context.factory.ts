@@ -1,7 +1,8 @@
 import type { WireFormat } from '@lessllm/formats';
 import type { ApiFormat, Endpoint } from '@lessllm/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CallContext } from './call-context';
+import { requestBodyBytes } from '../http/json-body-parser';
+import { CallAborted, type CallContext } from './call-context';
 
 /** A fresh context whose abort signal fires when the caller hangs up before the response is complete. */
 export function newCallContext(
@@ -14,7 +15,7 @@ export function newCallContext(
   const abort = new AbortController();
   const raw = reply.raw;
   raw.once('close', () => {
-    if (!raw.writableFinished) abort.abort();
+    if (!raw.writableFinished) abort.abort(new CallAborted('caller_gone'));
   });
   return {
     requestId: req.id,
@@ -29,6 +30,7 @@ export function newCallContext(
     caller: null,
     userId: null,
     request: req.body ?? null,
+    requestBytes: requestBodyBytes(req),
     requestedModel: '',
     isStreaming: false,
     target: null,

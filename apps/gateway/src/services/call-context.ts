@@ -24,6 +24,8 @@ export interface CallContext {
   caller: Caller | null;
   userId: string | null;
   request: unknown;
+  /** Size of the raw request body in bytes (from the body parser), so the record can be bounded without measuring. */
+  requestBytes: number;
   requestedModel: string;
   isStreaming: boolean;
   target: ResolvedTarget | null;
@@ -37,4 +39,23 @@ export interface CallContext {
   route: CallRouteOutcome | null;
   /** Wall time spent in upstream attempts (ms, unrounded), to tell the gateway's own overhead from the provider's. */
   upstreamMs: number;
+}
+
+/** Why a call's abort signal fired: the caller hung up, the gateway is shutting down, or the stream ran too long. */
+export type AbortCause = 'caller_gone' | 'shutdown' | 'max_stream';
+
+/** The abort reason the gateway itself gives (undici rejects the upstream request with it). */
+export class CallAborted extends Error {
+  constructor(readonly why: AbortCause) {
+    super(
+      why === 'shutdown' ? 'the gateway is shutting down' : why === 'max_stream' ? 'stream too long' : 'caller gone',
+    );
+    this.name = 'CallAborted';
+  }
+}
+
+export function abortCauseOf(ctx: CallContext): AbortCause | null {
+  const { signal } = ctx.abort;
+  if (!signal.aborted) return null;
+  return signal.reason instanceof CallAborted ? signal.reason.why : 'caller_gone';
 }

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_LOGGER } from '../config/logger.token';
 import { passthroughHeaders, writeJson } from '../http/caller-response';
-import type { CallContext } from './call-context';
+import { abortCauseOf, type CallContext } from './call-context';
 import { CallerGoneError } from './call-orchestrator.service';
 import { CallRecorderService } from './call-recorder.service';
 import { upstreamErrorForCaller } from './upstream-error-for-caller';
@@ -24,6 +24,17 @@ export class CallFailureService {
   ) {}
 
   handle(ctx: CallContext, err: unknown, reply: FastifyReply): void {
+    if (abortCauseOf(ctx) === 'shutdown') {
+      // Cut by a graceful drain before its answer started: the caller can retry elsewhere.
+      const message = 'The gateway is shutting down; the call was stopped before its answer started. Retry it.';
+      this.recorder.record(ctx, {
+        status: 'aborted',
+        httpStatus: 503,
+        errorType: 'gateway_shutdown',
+        errorMessage: message,
+      });
+      throw new GatewayError('shutting_down', message);
+    }
     if (err instanceof CallerGoneError || ctx.abort.signal.aborted) {
       this.recorder.record(ctx, {
         status: 'aborted',

@@ -108,9 +108,11 @@ export class CallOrchestratorService {
       return result;
     } catch (err) {
       if (ctx.abort.signal.aborted) throw new CallerGoneError();
-      if (err instanceof UpstreamFailure) {
-        record(err.details.status ?? null, err.kind);
-        return err;
+      const failure =
+        err instanceof UpstreamFailure ? err : this.upstream.failureFromBodyError(target, err, prepared.format);
+      if (failure) {
+        record(failure.details.status ?? null, failure.kind);
+        return failure;
       }
       throw err;
     }

@@ -1,9 +1,22 @@
-import type { AppLogger, CallEvent, CallEventBus, CallStatus, NormalizedUsage } from '@lessllm/shared';
-import { CALL_EVENT_BUS } from '@lessllm/shared';
+import type { WireFormat } from '@lessllm/formats';
+import type {
+  ApiFormat,
+  AppLogger,
+  CallEvent,
+  CallEventBus,
+  CallStatus,
+  Endpoint,
+  NormalizedUsage,
+} from '@lessllm/shared';
+import { boundCallEvent, CALL_EVENT_BUS } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { GATEWAY_LOGGER } from '../config/logger.token';
 import { GatewayMetricsService } from '../observability/gateway-metrics.service';
 import type { CallContext } from './call-context';
+import { newCallContext } from './call-context.factory';
+import { InFlightCalls } from './in-flight-calls';
 
 export interface CallResult {
   status: CallStatus;
@@ -17,20 +30,54 @@ export interface CallResult {
   outputChunks?: number;
   /** The served model as the provider named it, when it said. */
   servedModel?: string | null;
+  /** Size of the response body as it came from upstream (bytes), when known: bounds the record without measuring. */
+  responseBytes?: number;
+  /** Set when the response was already cut while it streamed (the assembler's budget): its full size. */
+  responseCutFrom?: number;
 }
 
 const ms = (value: number) => Math.round(value * 1000) / 1000;
 
-/** Builds the CallEvent from what the gateway measured and hands it to the bus; no analysis here. */
+/**
+ * A call's life from the recorder's side: `begin` opens it (tracked until its record, for graceful drains),
+ * `record` builds the CallEvent from what the gateway measured, bounded in size, and hands it to the bus.
+ * No analysis here.
+ */
 @Injectable()
 export class CallRecorderService {
+  private readonly bodyBudget: number;
+
   constructor(
     @Inject(CALL_EVENT_BUS) private readonly bus: CallEventBus,
     @Inject(GATEWAY_LOGGER) private readonly logger: AppLogger,
+    @Inject(GATEWAY_CONFIG) loaded: GatewayConfig,
     private readonly metrics: GatewayMetricsService,
-  ) {}
+    private readonly inFlight: InFlightCalls,
+  ) {
+    this.bodyBudget = loaded.config.limits.recorded_body_kb * 1024;
+  }
+
+  begin(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    callerFormat: ApiFormat,
+    endpoint: Endpoint,
+    format: WireFormat | null = null,
+  ): CallContext {
+    const ctx = newCallContext(req, reply, callerFormat, endpoint, format);
+    this.inFlight.add(ctx);
+    return ctx;
+  }
 
   record(ctx: CallContext, result: CallResult): void {
+    try {
+      this.publish(ctx, result);
+    } finally {
+      this.inFlight.remove(ctx);
+    }
+  }
+
+  private publish(ctx: CallContext, result: CallResult): void {
     const end = performance.now();
     const conn = ctx.connection;
     const event: CallEvent = {
@@ -72,8 +119,15 @@ export class CallRecorderService {
       ...(ctx.cache ? { cache: { ...ctx.cache } } : {}),
       ...(ctx.route ? { route: { ...ctx.route } } : {}),
     };
-    this.bus.publish(event);
-    this.metrics.observeCall(event, ctx.upstreamMs);
+    const bounded = boundCallEvent(event, this.bodyBudget, {
+      request: ctx.requestBytes > 0 ? ctx.requestBytes : undefined,
+      response: result.responseCutFrom === undefined ? result.responseBytes : 0,
+    });
+    if (result.responseCutFrom !== undefined) {
+      bounded.truncated = { ...bounded.truncated, response: result.responseCutFrom };
+    }
+    this.bus.publish(bounded);
+    this.metrics.observeCall(bounded, ctx.upstreamMs);
     this.logger.info(
       {
         request_id: event.request_id,
@@ -93,6 +147,7 @@ export class CallRecorderService {
         ttft_ms: event.timing.first_token_ms,
         cache: event.cache?.status,
         tier: event.route?.tier,
+        ...(bounded.truncated ? { truncated: bounded.truncated } : {}),
       },
       'call',
     );

@@ -1,4 +1,5 @@
 import {
+  assertJsonDepth,
   formatNamed,
   httpStatusOf,
   translateResponse,
@@ -6,7 +7,7 @@ import {
   type NormalizedError,
   type WireFormat,
 } from '@lessllm/formats';
-import type { ApiFormat, NormalizedUsage, SseEvent } from '@lessllm/shared';
+import { GatewayError, type ApiFormat, type NormalizedUsage, type SseEvent } from '@lessllm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CachedAnswer } from '../cache/cache-entry';
@@ -14,18 +15,25 @@ import { sendCachedAnswer } from '../cache/cached-reply';
 import { ResponseCacheService, type CachePlan } from '../cache/response-cache.service';
 import { SemanticResponseCacheService } from '../cache/semantic-response-cache.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { passthroughHeaders, startEventStream, writeFrames, writeJson, type HeaderMap } from '../http/caller-response';
+import {
+  passthroughHeaders,
+  startEventStream,
+  writeFrames,
+  writeFramesNow,
+  writeJson,
+  type HeaderMap,
+} from '../http/caller-response';
 import { cascadeFailure } from '../routing/cascade-check';
 import { RoutePlannerService } from '../routing/route-planner.service';
-import type { CallContext } from './call-context';
-import { newCallContext } from './call-context.factory';
+import { admitJsonBody } from './body-admission';
+import { abortCauseOf, CallAborted, type CallContext } from './call-context';
 import { CallExtensions } from './call-extensions';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService, type PreparedRequest } from './call-orchestrator.service';
 import { CallRecorderService, type CallResult } from './call-recorder.service';
 import { CallerAuthService } from './caller-auth.service';
 import { ModelResolverService, type ResolvedTarget } from './model-resolver.service';
-import { StreamRelay, streamErrorOf } from './stream-relay';
+import { streamErrorOf, StreamRelay } from './stream-relay';
 import { UpstreamEventReader } from './upstream-events';
 import { UpstreamFailure } from './upstream-failure';
 import { prepareChatRequest } from './upstream-request';
@@ -82,9 +90,11 @@ export class ChatCallService {
   ) {}
 
   async handle(format: WireFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const ctx = newCallContext(req, reply, format.name, format.endpoint, format);
-    ctx.caller = this.auth.authenticate(req.headers);
+    const caller = this.auth.authenticate(req.headers);
+    const ctx = this.recorder.begin(req, reply, format.name, format.endpoint, format);
+    ctx.caller = caller;
     try {
+      admitJsonBody(ctx, req.body, this.loaded.config.limits.json_depth);
       let body = format.request.validate(req.body);
       // Format-specific state before the call (Responses: continue from previous_response_id).
       body = await this.extensions.before(format, ctx, body);
@@ -178,6 +188,7 @@ export class ChatCallService {
     );
     const upstream = formatNamed(prepared.format);
     const json = JSON.parse(result.text) as Json;
+    upstreamWithinDepth(json, target, this.loaded.config.limits.json_depth);
     const sameFormat = upstream.name === format.name;
     const servedModel = upstream.response.model(json);
     const response = sameFormat
@@ -260,17 +271,23 @@ export class ChatCallService {
       (t) => this.prepare(call, t),
       (t, res, p) => this.openStream(t, p.format, res.body, res.headers),
     );
+    const { limits, server } = this.loaded.config;
     const relay = new StreamRelay({
       caller: format,
       upstream: formatNamed(prepared.format),
       model: target.upstreamModel,
       request: call.body,
       callerWantsUsage: wantsUsage(call),
+      recordBudget: limits.recorded_body_kb * 1024,
     });
     reply.hijack();
     const raw = reply.raw;
     startEventStream(raw, this.responseHeaders(ctx, target, result.headers));
-    let aborted = false;
+    const maxStream =
+      server.max_stream_s > 0
+        ? setTimeout(() => ctx.abort.abort(new CallAborted('max_stream')), server.max_stream_s * 1000)
+        : null;
+    let cut: 'caller_gone' | 'shutdown' | 'max_stream' | null = null;
     let transportError: string | null = null;
     try {
       let events: SseEvent[] | null = result.first;
@@ -281,50 +298,64 @@ export class ChatCallService {
           for (let i = 0; i < out.length; i++) frames.push(out[i]);
           if (relay.failed) break;
         }
-        await writeFrames(raw, frames);
-        events = relay.failed ? null : await result.reader.next();
+        await writeFrames(raw, frames, ctx.abort.signal);
+        events = relay.failed || ctx.abort.signal.aborted ? null : await result.reader.next();
       }
-      await writeFrames(raw, relay.end());
+      if (ctx.abort.signal.aborted) throw ctx.abort.signal.reason;
+      await writeFrames(raw, relay.end(), ctx.abort.signal);
     } catch (err) {
-      if (ctx.abort.signal.aborted) aborted = true;
-      else {
-        const code = (err as { code?: string }).code;
-        const idle = this.loaded.config.timeouts.idle_ms;
-        transportError =
-          code === 'UND_ERR_BODY_TIMEOUT'
-            ? `${target.providerName}: stream idle for more than ${target.provider.timeouts?.idle_ms ?? idle} ms (timeouts.idle_ms)`
-            : `${target.providerName}: connection lost mid-stream (${code ?? (err as Error).message})`;
-        await writeFrames(raw, relay.errorFrames(transportFailure(transportError)));
+      cut = abortCauseOf(ctx);
+      if (cut === 'shutdown' || cut === 'max_stream') {
+        // The caller is still there: tell it in its format why the stream ends here.
+        const message =
+          cut === 'shutdown'
+            ? 'the gateway is shutting down; the stream was stopped (retry the call)'
+            : `the stream ran longer than server.max_stream_s=${server.max_stream_s} s`;
+        writeFramesNow(raw, relay.errorFrames({ status: 503, message, type: 'api_error', code: null, param: null }));
+      } else if (cut === null) {
+        transportError = this.streamTransportError(target, err);
+        await writeFrames(raw, relay.errorFrames(transportFailure(transportError)), ctx.abort.signal);
       }
     } finally {
+      if (maxStream) clearTimeout(maxStream);
       await result.reader.close().catch(() => undefined);
       if (!raw.destroyed) raw.end();
     }
     const outcome = relay.outcome();
     const errored = outcome.error !== null || transportError !== null;
-    const ok = !aborted && !errored && outcome.completed && !ctx.abort.signal.aborted;
+    const ok = cut === null && !errored && outcome.completed && !outcome.truncated && !ctx.abort.signal.aborted;
     const response = ok
       ? await this.extensions.answered(format, ctx, call.body, outcome.response as Json)
       : outcome.response;
-    // Only a stream that ran to its end marker is cached: never an aborted, cut or failed one.
+    // Only a whole stream that ran to its end marker is cached: never an aborted, cut, failed or truncated one.
     if (ok) {
       const key = this.cache.save(plan, ctx, target, { response, usage: outcome.usage, usageRaw: outcome.usageRaw });
       this.semantic.save(plan, ctx, target, call.body, key);
     }
     this.recorder.record(ctx, {
-      status: aborted ? 'aborted' : errored ? 'error' : 'success',
+      ...streamStatus(cut, transportError, outcome.error, server.max_stream_s),
       httpStatus: 200,
-      errorType: aborted ? 'client_disconnected' : transportError ? 'upstream_stream' : (outcome.error?.type ?? null),
-      errorMessage: aborted
-        ? 'caller disconnected mid-stream; upstream request aborted'
-        : (transportError ?? outcome.error?.message ?? null),
       response,
       usage: outcome.usage,
       usageRaw: outcome.usageRaw,
       firstTokenAt: outcome.firstTokenAt,
       outputChunks: outcome.outputChunks,
       servedModel: format.response.model(outcome.response as Json),
+      responseBytes: outcome.upstreamChars,
+      responseCutFrom: outcome.truncated ? outcome.upstreamChars : undefined,
     });
+  }
+
+  private streamTransportError(target: ResolvedTarget, err: unknown): string {
+    const code = (err as { code?: string }).code;
+    const idle = target.provider.timeouts?.idle_ms ?? this.loaded.config.timeouts.idle_ms;
+    if (code === 'UND_ERR_BODY_TIMEOUT') {
+      return `${target.providerName}: stream idle for more than ${idle} ms (timeouts.idle_ms)`;
+    }
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+      return `${target.providerName}: the stream grew larger than limits.upstream_response_mb=${this.loaded.config.limits.upstream_response_mb}`;
+    }
+    return `${target.providerName}: connection lost mid-stream (${code ?? (err as Error).message})`;
   }
 
   /** Reads the first event before anything is sent to the caller: an error there can still be retried. */
@@ -351,6 +382,39 @@ export class ChatCallService {
   }
 }
 
+/** How a relayed stream ended, for its record. */
+function streamStatus(
+  cut: 'caller_gone' | 'shutdown' | 'max_stream' | null,
+  transportError: string | null,
+  streamError: NormalizedError | null,
+  maxStreamS: number,
+): Pick<CallResult, 'status' | 'errorType' | 'errorMessage'> {
+  if (cut === 'caller_gone') {
+    return {
+      status: 'aborted',
+      errorType: 'client_disconnected',
+      errorMessage: 'caller disconnected mid-stream; upstream request aborted',
+    };
+  }
+  if (cut === 'shutdown') {
+    return {
+      status: 'aborted',
+      errorType: 'gateway_shutdown',
+      errorMessage: 'the gateway shut down mid-stream (server.drain_s ran out); the caller was told',
+    };
+  }
+  if (cut === 'max_stream') {
+    return {
+      status: 'error',
+      errorType: 'max_stream_duration',
+      errorMessage: `the stream ran longer than server.max_stream_s=${maxStreamS} s and was ended`,
+    };
+  }
+  if (transportError) return { status: 'error', errorType: 'upstream_stream', errorMessage: transportError };
+  if (streamError) return { status: 'error', errorType: streamError.type, errorMessage: streamError.message };
+  return { status: 'success', errorType: null, errorMessage: null };
+}
+
 function transportFailure(message: string): NormalizedError {
   return { status: 502, message, type: 'api_error', code: null, param: null };
 }
@@ -365,7 +429,20 @@ function completionResult(answer: Completion, firstTokenAt: number | null = null
     usageRaw: answer.usageRaw,
     firstTokenAt,
     servedModel: answer.servedModel,
+    responseBytes: answer.text.length,
   };
+}
+
+/** An upstream answer nested deeper than callers may send is refused too (502): nothing recursive may see it. */
+function upstreamWithinDepth(json: Json, target: ResolvedTarget, maxDepth: number): void {
+  try {
+    assertJsonDepth(json, maxDepth);
+  } catch {
+    throw new GatewayError(
+      'upstream_protocol',
+      `${target.providerName} returned JSON nested deeper than ${maxDepth} levels (limits.json_depth)`,
+    );
+  }
 }
 
 /** A cheap check that a 200 body is a JSON object, so garbage is never relayed as a success. */

@@ -1,10 +1,11 @@
 import { normalizeOpenAIUsage } from '@lessllm/formats';
 import type { OpenAIEmbeddingsRequest, OpenAIUsage } from '@lessllm/shared';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { embeddingsRequestSchema, validateBody } from '../dtos/request-validation';
 import { servedHeaders, writeJson } from '../http/caller-response';
-import { newCallContext } from './call-context.factory';
+import { admitJsonBody } from './body-admission';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService } from './call-orchestrator.service';
 import { CallRecorderService } from './call-recorder.service';
@@ -26,12 +27,15 @@ export class EmbeddingsCallService {
     private readonly orchestrator: CallOrchestratorService,
     private readonly recorder: CallRecorderService,
     private readonly failures: CallFailureService,
+    @Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig,
   ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const ctx = newCallContext(req, reply, 'openai-embeddings', 'embeddings');
-    ctx.caller = this.auth.authenticate(req.headers);
+    const caller = this.auth.authenticate(req.headers);
+    const ctx = this.recorder.begin(req, reply, 'openai-embeddings', 'embeddings');
+    ctx.caller = caller;
     try {
+      admitJsonBody(ctx, req.body, this.loaded.config.limits.json_depth);
       const body = validateBody(embeddingsRequestSchema, req.body) as OpenAIEmbeddingsRequest;
       ctx.requestedModel = body.model;
       ctx.userId = typeof body.user === 'string' ? body.user : null;

@@ -23,6 +23,10 @@ export interface StreamOutcome {
   error: NormalizedError | null;
   /** True once the upstream's own end marker ([DONE] / message_stop / response.completed) arrived. */
   completed: boolean;
+  /** Characters of event data the upstream sent (≈ its body size), for bounding the record. */
+  upstreamChars: number;
+  /** The assembled response stopped at the record budget: `response` is the answer's beginning, not all of it. */
+  truncated: boolean;
 }
 
 export interface StreamRelayOptions {
@@ -34,6 +38,11 @@ export interface StreamRelayOptions {
   request: Record<string, unknown>;
   /** Whether the caller asked for usage in the stream (we may have asked upstream regardless). */
   callerWantsUsage: boolean;
+  /**
+   * Characters of the answer the assembler keeps for the record (limits.recorded_body_kb); beyond it the caller
+   * still gets every event, but the gateway stops holding a copy. Default: no limit.
+   */
+  recordBudget?: number;
   now?: () => number;
 }
 
@@ -109,6 +118,9 @@ export class StreamRelay {
   private readonly encoder: StreamEncoder | null;
   private readonly sink: StreamSink;
   private readonly assembler: StreamAssembler;
+  private upstreamChars = 0;
+  private assembledChars = 0;
+  private assemblerFull = false;
 
   constructor(private readonly opts: StreamRelayOptions) {
     this.meter = new StreamMeter(opts.now ?? (() => performance.now()));
@@ -128,12 +140,13 @@ export class StreamRelay {
 
   push(event: SseEvent): string[] {
     if (this.failed) return [];
+    this.upstreamChars += event.data.length;
     const parsed = this.opts.upstream.stream.parse(event);
     if (parsed === null) return []; // not JSON: nothing a client could use
     this.decoder.push(parsed, this.sink);
     if (this.encoder) return this.drain();
     if (!this.opts.upstream.stream.forward(parsed, { callerWantsUsage: this.opts.callerWantsUsage })) return [];
-    if (typeof parsed === 'object') this.assembler.push(parsed);
+    if (typeof parsed === 'object') this.assemble(parsed, event.data.length);
     return [encodeSse(event.data, event.event)];
   }
 
@@ -159,6 +172,8 @@ export class StreamRelay {
       outputChunks: this.meter.outputChunks,
       error: this.meter.failure,
       completed: this.meter.completed,
+      upstreamChars: this.upstreamChars,
+      truncated: this.assemblerFull,
     };
   }
 
@@ -172,12 +187,23 @@ export class StreamRelay {
     return this.opts.caller.stream.errorFrames(error, this.assembler);
   }
 
+  /** Feeds the record's assembler until the record budget is spent. */
+  private assemble(event: Parameters<StreamAssembler['push']>[0], chars: number): void {
+    if (this.assemblerFull) return;
+    this.assembledChars += chars;
+    if (this.opts.recordBudget !== undefined && this.assembledChars > this.opts.recordBudget) {
+      this.assemblerFull = true;
+      return;
+    }
+    this.assembler.push(event);
+  }
+
   private drain(): string[] {
     const out = this.encoder!.take();
     const frames: string[] = new Array<string>(out.length);
     for (let i = 0; i < out.length; i++) {
       const item = out[i];
-      if (item.event) this.assembler.push(item.event);
+      if (item.event) this.assemble(item.event, item.frame.length);
       frames[i] = item.frame;
     }
     return frames;

@@ -1,9 +1,11 @@
 import type { Json, WireFormat } from '@lessllm/formats';
 import { TokenCounter } from '@lessllm/tokens';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { servedHeaders, writeJson } from '../http/caller-response';
-import { newCallContext } from './call-context.factory';
+import { admitJsonBody } from './body-admission';
+import type { CallContext } from './call-context';
 import { CallFailureService } from './call-failure.service';
 import { CallOrchestratorService } from './call-orchestrator.service';
 import { CallRecorderService } from './call-recorder.service';
@@ -26,13 +28,16 @@ export class TokenCountService {
     private readonly orchestrator: CallOrchestratorService,
     private readonly recorder: CallRecorderService,
     private readonly failures: CallFailureService,
+    @Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig,
   ) {}
 
   async handle(format: WireFormat, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const counting = format.counting!;
-    const ctx = newCallContext(req, reply, format.name, counting.endpoint, format);
-    ctx.caller = this.auth.authenticate(req.headers);
+    const caller = this.auth.authenticate(req.headers);
+    const ctx = this.recorder.begin(req, reply, format.name, counting.endpoint, format);
+    ctx.caller = caller;
     try {
+      admitJsonBody(ctx, req.body, this.loaded.config.limits.json_depth);
       const body = counting.validate(req.body);
       const model = typeof body.model === 'string' ? body.model : '';
       ctx.requestedModel = model;
@@ -67,7 +72,7 @@ export class TokenCountService {
   }
 
   private async passThrough(
-    ctx: ReturnType<typeof newCallContext>,
+    ctx: CallContext,
     format: WireFormat,
     body: Json,
     targets: ResolvedTarget[],

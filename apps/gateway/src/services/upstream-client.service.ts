@@ -47,6 +47,54 @@ export class UpstreamClientService implements OnApplicationShutdown {
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly loaded: GatewayConfig) {}
 
+  /** limits.upstream_response_mb in bytes: the most one upstream body may bring in. */
+  get maxResponseBytes(): number {
+    return Math.round(this.loaded.config.limits.upstream_response_mb * 1024 * 1024);
+  }
+
+  /**
+   * What went wrong reading a 2xx response's body (after the headers), as a failure the caller gets in its format:
+   * a stall is a 504 naming the stage, an oversized body a 502 naming the limit, a dropped connection a 502.
+   * Null when `err` is not a transport error (a bug of ours, left to surface as such).
+   */
+  failureFromBodyError(target: ResolvedTarget, err: unknown, wireFormat: ApiFormat): UpstreamFailure | null {
+    const code = errorCode(err);
+    const base = { providerName: target.providerName, wireFormat };
+    if (code === 'UND_ERR_BODY_TIMEOUT') {
+      const idle = this.timeoutsFor(target).idle_ms;
+      return new UpstreamFailure(
+        'timeout',
+        `${target.providerName}: the response body stalled for more than timeouts.idle_ms=${idle} after the headers`,
+        { ...base, stage: 'response body', retry: false, fallback: true },
+      );
+    }
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+      const message = `${target.providerName} sent a response larger than limits.upstream_response_mb=${this.loaded.config.limits.upstream_response_mb}`;
+      return new UpstreamFailure('protocol', message, {
+        ...base,
+        status: 502,
+        body: JSON.stringify({
+          error: { message, type: 'upstream_error', param: null, code: 'upstream_response_too_large' },
+        }),
+        retry: false,
+        fallback: false,
+      });
+    }
+    if (code?.startsWith('UND_ERR') || code === 'ECONNRESET' || code === 'EPIPE') {
+      return new UpstreamFailure(
+        'egress',
+        `${target.providerName}: connection lost while reading the response (${code})`,
+        {
+          ...base,
+          stage: 'response body',
+          retry: true,
+          fallback: true,
+        },
+      );
+    }
+    return null;
+  }
+
   timeoutsFor(target: ResolvedTarget): TimeoutsConfig {
     return { ...this.loaded.config.timeouts, ...target.provider.timeouts };
   }
@@ -67,7 +115,13 @@ export class UpstreamClientService implements OnApplicationShutdown {
     const proxy = target.provider.proxy === undefined ? this.loaded.config.proxy : target.provider.proxy;
     const route = resolveEgressRoute(proxy, url);
     const poolKey = `${target.providerName}|${url.origin}`;
-    const dispatcher = this.dispatchers.get(poolKey, route, this.timeoutsFor(target), target.provider.max_connections);
+    const dispatcher = this.dispatchers.get(
+      poolKey,
+      route,
+      this.timeoutsFor(target),
+      target.provider.max_connections,
+      this.maxResponseBytes,
+    );
     const base = { providerName: target.providerName, wireFormat };
     try {
       const res = await connectionTimingStore.run(timing, () =>

@@ -69,6 +69,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Env): void {
   if (env.LESSLLM_CLICKHOUSE_URL) section('storage').clickhouse_url = env.LESSLLM_CLICKHOUSE_URL;
   if (env.LESSLLM_CLICKHOUSE_USER) section('storage').username = env.LESSLLM_CLICKHOUSE_USER;
   if (env.LESSLLM_CLICKHOUSE_PASSWORD) section('storage').password = env.LESSLLM_CLICKHOUSE_PASSWORD;
+  if (env.LESSLLM_CLICKHOUSE_QUERY_USER) section('storage').query_username = env.LESSLLM_CLICKHOUSE_QUERY_USER;
+  if (env.LESSLLM_CLICKHOUSE_QUERY_PASSWORD) section('storage').query_password = env.LESSLLM_CLICKHOUSE_QUERY_PASSWORD;
   if (env.LESSLLM_DATA_DIR) section('storage').data_dir = env.LESSLLM_DATA_DIR;
   if (env.LESSLLM_ADMIN_KEY) {
     const auth = ((raw.auth as Record<string, unknown> | undefined) ??= {});

@@ -169,6 +169,12 @@ export const storageSchema = z.strictObject({
   clickhouse_url: z.url({ message: 'must be a URL such as http://clickhouse:8123' }).optional(),
   username: z.string().optional(),
   password: z.string().optional(),
+  /**
+   * A dedicated read-only ClickHouse user for the analytics API's queries (deploy/compose/clickhouse-users.xml:
+   * `lessllm_query`). Unset: they run as `username`, under per-request readonly settings.
+   */
+  query_username: z.string().optional(),
+  query_password: z.string().optional(),
   database: z.string().default('default'),
   /** Folder of the embedded engine (chDB locks it: one process at a time). */
   data_dir: z.string().default('./.lessllm'),
@@ -189,6 +195,38 @@ export const analyzerSchema = z.strictObject({
   prefix_store_url: z.string().optional(),
   batch_size: z.number().int().positive().default(1000),
   batch_max_wait_ms: z.number().int().positive().default(1000),
+  /**
+   * JetStream ack_wait of the analyzers' durable consumer: how long an unacknowledged batch (its analyzer died)
+   * waits before it is delivered again, to any replica. Heartbeats keep a slow batch from expiring.
+   */
+  ack_wait_ms: z.number().int().min(1000).default(30_000),
+  /**
+   * Embedded mode (`lessllm server` without NATS): the local append-only spool between the gateway and the
+   * in-process recorder. A kill -9 loses only events not yet written to it (one write, well under a millisecond);
+   * a power cut, at most those of the last `fsync_interval_ms`. Replayed into the store at the next start.
+   */
+  spool: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Default `<storage.data_dir>/spool`. One server per spool directory (it is locked). */
+      dir: z.string().optional(),
+      /** fdatasync at most this long after a write. */
+      fsync_interval_ms: z.number().int().min(1).max(10_000).default(25),
+      /** ...or as soon as this many KiB are written and not yet synced. */
+      fsync_kb: z.number().int().positive().default(1024),
+      /** A segment file is closed and a new one started at this size; segments the store has are deleted. */
+      segment_mb: z.number().positive().default(16),
+      /**
+       * Bound on disk (a long store outage): beyond it the oldest segment is dropped, its unstored events counted
+       * (`lessllm_call_spool_events_total{outcome="dropped_full"}`) and logged; calls are still answered.
+       */
+      max_mb: z.number().positive().default(1024),
+    })
+    .refine((spool) => spool.segment_mb * 4 <= spool.max_mb, {
+      message: 'max_mb must be at least 4 × segment_mb (the spool drops whole segments when full)',
+      path: ['max_mb'],
+    })
+    .prefault({}),
   /** Prices for models missing from the built-in table (custom or self-hosted), USD per 1M tokens. */
   prices: z
     .record(
@@ -360,6 +398,33 @@ export const responsesStoreSchema = z.strictObject({
 });
 export type ResponsesStoreConfig = z.infer<typeof responsesStoreSchema>;
 
+/** The analytics API (`/v1/analytics/*`): bounds for users' SQL and exports, and its share of the engine. */
+export const analyticsSchema = z.strictObject({
+  /** Rows one query may return; a request's `max_rows` may ask for fewer (default 10,000) but not more. */
+  max_result_rows: z.number().int().positive().default(100_000),
+  /** Size of one query's result (JSON held by the API, and ClickHouse's max_result_bytes). */
+  max_result_mb: z.number().positive().default(100),
+  /** Memory one query or export may use inside ClickHouse (max_memory_usage). */
+  max_memory_mb: z.number().positive().default(1024),
+  /** Seconds one query may run (max_execution_time). */
+  timeout_s: z.number().positive().default(30),
+  /** Queries and exports running at once in this process; the rest wait in a queue. */
+  max_concurrent: z.number().int().positive().default(2),
+  /** Waiting requests at most; beyond it, or after `queue_timeout_s` in the queue, the API answers 503. */
+  max_queued: z.number().int().min(0).default(8),
+  queue_timeout_s: z.number().positive().default(10),
+  /** ClickHouse threads per analytics query (max_threads), so ingestion keeps cores; 0 = the engine's default. */
+  max_threads: z.number().int().min(0).default(1),
+  /** ClickHouse query priority (1 = highest; a query waits while ones with a lower number run, and ingestion runs
+   * at 1); 0 = none. */
+  priority: z.number().int().min(0).default(10),
+  /** Exports (`/v1/analytics/export`): rows, seconds and size (they stream, so the size bounds the engine). */
+  export_max_rows: z.number().int().positive().default(100_000_000),
+  export_timeout_s: z.number().positive().default(3600),
+  export_max_mb: z.number().positive().default(10_240),
+});
+export type AnalyticsConfig = z.infer<typeof analyticsSchema>;
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   limits: limitsSchema.default(limitsSchema.parse({})),
@@ -372,6 +437,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema.default(storageSchema.parse({})),
   events: eventsSchema.default(eventsSchema.parse({})),
   analyzer: analyzerSchema.default(analyzerSchema.parse({})),
+  analytics: analyticsSchema.default(analyticsSchema.parse({})),
   cache: cacheSchema.default(cacheSchema.parse({})),
   router: routerSchema.optional(),
   translation: translationSchema.default(translationSchema.parse({})),

@@ -15,6 +15,7 @@ export type GatewayErrorKind =
   | 'upstream_timeout'
   | 'upstream_protocol'
   | 'store_unavailable'
+  | 'shutting_down'
   | 'internal';
 
 export interface ErrorKindInfo {
@@ -70,6 +71,8 @@ export function errorKindInfo(kind: GatewayErrorKind): ErrorKindInfo {
       return { status: 502, openaiType: 'upstream_error', anthropicType: 'api_error', logLevel: 'warn' };
     case 'store_unavailable':
       return { status: 503, openaiType: 'service_unavailable', anthropicType: 'api_error', logLevel: 'warn' };
+    case 'shutting_down':
+      return { status: 503, openaiType: 'service_unavailable', anthropicType: 'api_error', logLevel: 'info' };
     case 'internal':
       return { status: 500, openaiType: 'server_error', anthropicType: 'api_error', logLevel: 'error' };
   }

@@ -129,6 +129,11 @@ export interface CallEventV2 {
   cache?: CallCacheOutcome;
   /** Routing outcome; absent when the caller named a model (no routing). */
   route?: CallRouteOutcome;
+  /**
+   * Bodies cut to keep the record bounded (limits.recorded_body_kb, or the bus's message size): the size of each
+   * cut body as it was (characters of its JSON). The caller got everything; only the record is shortened.
+   */
+  truncated?: { request?: number; response?: number };
 }
 
 export type CallEvent = CallEventV2;

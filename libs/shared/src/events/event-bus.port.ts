@@ -11,6 +11,11 @@ export interface CallEventBufferStats {
   /** Events dropped because the buffer was full. */
   dropped: number;
   connected: boolean;
+  /**
+   * Events are waiting and none has been acknowledged for a while (~2 s): the broker is unreachable or not
+   * answering even if the connection looks open (a blackholed server keeps its socket).
+   */
+  stalled?: boolean;
 }
 
 export interface CallEventBus {

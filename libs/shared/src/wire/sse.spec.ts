@@ -29,6 +29,26 @@ describe('SseParser', () => {
     }
   });
 
+  it('takes lone CR line endings, and a CRLF split across chunks as one ending', () => {
+    const parser = new SseParser();
+    expect(parser.push('data: a\r')).toEqual([]);
+    expect(parser.push('\ndata: b\r\r')).toEqual([{ event: undefined, data: 'a\nb' }]);
+    expect(parser.push('\r')).toEqual([]);
+    expect(parser.push('data: c\r\n\r\n')).toEqual([{ event: undefined, data: 'c' }]);
+  });
+
+  it('assembles an event far larger than its chunks (32 MB in 64 KB pieces), each piece taken once', () => {
+    const payload = 'x'.repeat(32 * 1024 * 1024);
+    const frame = `data: {"big":"${payload}"}\n\n`;
+    const parser = new SseParser();
+    const events = [];
+    for (let i = 0; i < frame.length; i += 65_536) events.push(...parser.push(frame.slice(i, i + 65_536)));
+    expect(events).toHaveLength(1);
+    expect(events[0].data.length).toBe(payload.length + 10);
+    // The unfinished line is held as pieces, not rescanned: the parser keeps nothing once the event is out.
+    expect(parser.end()).toEqual([]);
+  });
+
   it('flushes a final event that lacks the blank line', () => {
     const parser = new SseParser();
     expect(parser.push('data: tail')).toEqual([]);

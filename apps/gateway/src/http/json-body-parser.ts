@@ -5,7 +5,8 @@ import type { FastifyRequest, RawServerDefault } from 'fastify';
 const BODY_BYTES = 'lessllmBodyBytes';
 
 /** Routes whose requests are calls (recorded in api_calls): an unparseable body there is a recorded 400, not a log line. */
-const CALL_ROUTE = /^\/v1\/(?:chat\/completions|completions|responses(?:\/input_tokens)?|messages(?:\/count_tokens)?|embeddings)(?:\?|$)/;
+const CALL_ROUTE =
+  /^\/v1\/(?:chat\/completions|completions|responses(?:\/input_tokens)?|messages(?:\/count_tokens)?|embeddings)(?:\?|$)/;
 
 /**
  * The body of a call whose JSON did not parse. The call's service authenticates the caller first and then refuses

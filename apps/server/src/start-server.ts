@@ -1,7 +1,8 @@
 import { JetStreamCallEventBus } from '@lessllm/messaging';
 import type { AppLogger, CallEventBus, CallStore, LoadedConfig } from '@lessllm/shared';
-import { createLogger, InProcessEventBus, loadConfig } from '@lessllm/shared';
+import { createLogger, createMetricsRegistry, InProcessEventBus, loadConfig } from '@lessllm/shared';
 import { createCallStore } from '@lessllm/store';
+import { join } from 'node:path';
 import { AnalyticsModule, createDefaultEnricher, EmbeddedIngestor, IngestService } from '../../analyzer';
 import { startGateway, type RunningGateway } from '../../gateway';
 
@@ -53,17 +54,30 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const store = wantsStore ? await createCallStore(storage) : null;
   let ingestor: EmbeddedIngestor | null = null;
   let enricher: ReturnType<typeof createDefaultEnricher> | null = null;
+  // One registry for /metrics: the gateway's series and the embedded recorder's.
+  const metrics = createMetricsRegistry('gateway');
   try {
     if (store) await store.migrate();
     if (store && role === 'server' && !events.nats_url) {
       enricher = createDefaultEnricher(loaded, logger);
       const ingest = new IngestService(enricher, store);
-      ingestor = new EmbeddedIngestor(ingest, {
+      const { spool } = analyzer;
+      ingestor = await EmbeddedIngestor.open(ingest, {
         batchSize: analyzer.batch_size,
         maxWaitMs: analyzer.batch_max_wait_ms,
         logger,
+        // Between the in-process bus and the store: what a kill -9 would take from memory is on disk.
+        spool: spool.enabled
+          ? {
+              dir: spool.dir ?? join(storage.data_dir, 'spool'),
+              fsyncIntervalMs: spool.fsync_interval_ms,
+              fsyncBytes: spool.fsync_kb * 1024,
+              segmentBytes: Math.round(spool.segment_mb * 1024 * 1024),
+              maxBytes: Math.round(spool.max_mb * 1024 * 1024),
+            }
+          : undefined,
       });
-      ingestor.attach(bus);
+      ingestor.registerMetrics(metrics);
     } else if (!events.nats_url) {
       logger.warn(
         'no events.nats_url: call events stay in this process and are not recorded (run `lessllm server` for all-in-one)',
@@ -73,8 +87,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       config: loaded,
       port: options.port,
       host: options.host,
-      bus,
+      // The recorder takes each event in the callback that answered the call (see EmbeddedIngestor.intercept).
+      bus: ingestor ? ingestor.intercept(bus) : bus,
       logger,
+      metrics,
       imports: store ? [AnalyticsModule.forStore(loaded, store)] : [],
     });
     return {
@@ -95,6 +111,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       },
     };
   } catch (err) {
+    await ingestor?.close().catch(() => undefined); // releases the spool's lock
     await bus.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
     throw err;

@@ -54,9 +54,13 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
     stream: { replicas: events.stream_replicas },
     batchSize: analyzer.batch_size,
     maxWaitMs: analyzer.batch_max_wait_ms,
+    ackWaitMs: analyzer.ack_wait_ms,
     handler: async (batch) => {
+      // A redelivered event may have been written in part by the attempt that crashed: the store heals its rollup.
+      const redelivered = batch.filter((item) => item.deliveryCount > 1).map((item) => item.event.request_id);
+      const events = batch.map((item) => item.event);
       try {
-        await metrics.observeBatch(batch.length, () => ingest.ingest(batch.map((item) => item.event)));
+        await metrics.observeBatch(batch.length, () => ingest.ingest(events, { redelivered }));
       } catch (err) {
         // ClickHouse down is not the events' fault: retry them for as long as it takes, never dead-letter them.
         if (!(await store.ping().catch(() => false))) throw new StoreUnavailableError((err as Error).message);
@@ -66,6 +70,7 @@ export async function startAnalyzer(options: StartAnalyzerOptions = {}): Promise
     isRetryable: (err) => err instanceof StoreUnavailableError,
   });
   metrics.watchConsumer(consumer);
+  metrics.watchRollup(store);
   const app = await NestFactory.create<NestFastifyApplication>(
     AnalyzerModule.forRoot(loaded, store, registry, consumer),
     new FastifyAdapter({ genReqId: () => randomUUID() }),

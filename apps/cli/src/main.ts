@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerAnalyticsCommands } from './commands/analytics-commands';
 import { registerCacheCommands } from './commands/cache-commands';
+import { registerDoctorCommand } from './commands/doctor/doctor-command';
 import { registerRouterCommands } from './commands/router-commands';
 import { runAnalyzer, runGateway, runServer } from './commands/serve';
 
@@ -39,6 +40,7 @@ serviceOptions(
 
 registerAnalyticsCommands(program);
 registerCacheCommands(program);
+registerDoctorCommand(program);
 registerRouterCommands(program);
 
 program.parseAsync().catch((err: unknown) => {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbCallStore } from './chdb-call-store';
-import { readOnlySetStatement } from './read-only-settings';
+import { readOnlySetStatement, resolveLimits } from './read-only-settings';
 import { collect, refusal } from './testing/assertions';
 import { makeRow, makeRows, MODELS } from './testing/rows';
 import { makeTempDir, removeDir } from './testing/temp-dir';
@@ -199,15 +199,15 @@ describe('ChdbCallStore: read-only enforcement', () => {
   });
 
   it.each([
-    // Things the validator lets through because they are SELECTs: the engine's readonly=1 refuses them.
-    ["SELECT * FROM file('/etc/hostname', 'LineAsString')"],
-    ["SELECT * FROM url('http://127.0.0.1:9/x.csv', 'CSV', 'a String')"],
-    ["SELECT * FROM remote('127.0.0.1:9', system.one)"],
-  ])('the engine refuses table functions that reach outside: %j', async (sql) => {
+    ["SELECT * FROM file('/etc/hostname', 'LineAsString')", 'file() is not allowed'],
+    ["SELECT * FROM url('http://127.0.0.1:9/x.csv', 'CSV', 'a String')", 'url() is not allowed'],
+    ["SELECT * FROM remote('127.0.0.1:9', system.one)", 'remote() is not allowed'],
+    ["SELECT file('/etc/hostname')", 'file() is not allowed: it reads files'],
+    ['SELECT * FROM schema_migrations', 'reading schema_migrations is not allowed'],
+  ])('the sandbox refuses %j before it reaches the engine', async (sql, message) => {
     const err = await refusal(store.queryReadOnly(sql));
-    expect(err.kind).toBe('readonly');
-    expect(err.message).toContain('Cannot execute query in readonly mode');
-    expect(err.message).not.toContain('Stack trace');
+    expect(err.kind).toBe('invalid_sql');
+    expect(err.message).toContain(message);
   });
 
   it.each([
@@ -220,11 +220,15 @@ describe('ChdbCallStore: read-only enforcement', () => {
     ["WITH x AS (SELECT 'smuggled') INSERT INTO api_calls (request_id) SELECT * FROM x"],
     ["INSERT INTO FUNCTION file('/tmp/lessllm-smuggled.csv', 'CSV', 'a UInt8') VALUES (1)"],
     ['OPTIMIZE TABLE api_calls FINAL'],
+    ["SELECT * FROM file('/etc/hostname', 'LineAsString')"],
+    ["SELECT * FROM url('http://127.0.0.1:9/x.csv', 'CSV', 'a String')"],
+    ["SELECT * FROM remote('127.0.0.1:9', system.one)"],
+    ['SET max_memory_usage = 0'],
   ])('behind the validator, a connection under our SET statement refuses %j', async (sql) => {
     // What readOnlyChunks does: a fresh connection, the limits and readonly=1 SET first, then the query.
     const session = new Session(dir);
     try {
-      await session.queryAsync(readOnlySetStatement({ maxRows: 10, timeoutSeconds: 5 }));
+      await session.queryAsync(readOnlySetStatement(resolveLimits({ maxRows: 10, timeoutSeconds: 5 })));
       const err = await session.queryAsync(sql).then(
         () => undefined,
         (e: Error) => e,
@@ -294,6 +298,50 @@ describe('ChdbCallStore: limits', () => {
   it('bad options are refused before running', async () => {
     expect((await refusal(store.queryReadOnly('SELECT 1', { maxRows: 0 }))).kind).toBe('invalid_options');
     expect((await refusal(store.queryReadOnly('SELECT 1', { timeoutSeconds: -1 }))).kind).toBe('invalid_options');
+    expect((await refusal(store.queryReadOnly('SELECT 1', { maxResultBytes: 0 }))).kind).toBe('invalid_options');
+  });
+
+  it('maxResultBytes refuses a large result, and the engine enforces it on its own (max_result_bytes)', async () => {
+    const sql = "SELECT number, repeat('x', 1000) AS pad FROM numbers(10000)";
+    expect(await store.queryReadOnly(sql, { maxRows: 10_000, maxResultBytes: 50 * 1024 * 1024 })).toHaveLength(10_000);
+    const err = await refusal(store.queryReadOnly(sql, { maxRows: 10_000, maxResultBytes: 1024 * 1024 }));
+    expect(err.kind).toBe('result_too_large');
+    // The engine alone, under our SET statement, with nothing reading the result in JS. It checks between blocks
+    // (a first block over the limit passes, which is why the bytes are counted here too): several blocks here.
+    const session = new Session(dir);
+    try {
+      await session.queryAsync(
+        readOnlySetStatement(resolveLimits({ maxRows: 1_000_000, maxResultBytes: 1024 * 1024 })),
+      );
+      const blocks = "SELECT number, repeat('x', 100) AS pad FROM numbers(200000)";
+      const engine = await session.queryAsync(blocks, { format: 'JSONEachRow' }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(engine?.message).toContain('Limit for result exceeded, max bytes: 1.00 MiB');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('maxResultBytes also bounds the JSON this process reads (UNION branches are checked one by one)', async () => {
+    // Each branch is ~600 KB of JSON, under the engine's per-branch limit; together they are over it.
+    const branch = "SELECT repeat('x', 6000) AS pad FROM numbers(100)";
+    const err = await refusal(
+      store.queryReadOnly(`${branch} UNION ALL ${branch} UNION ALL ${branch}`, { maxResultBytes: 1024 * 1024 }),
+    );
+    expect(err.kind).toBe('result_too_large');
+    expect(err.message).toContain('larger than 1 MiB');
+  });
+
+  it('maxMemoryBytes caps what one query may allocate (groupArray over 100M rows)', async () => {
+    const err = await refusal(
+      store.queryReadOnly('SELECT length(groupArray(number)) AS n FROM numbers(100000000)', {
+        maxMemoryBytes: 100 * 1024 * 1024,
+      }),
+    );
+    expect(err.kind).toBe('memory_limit');
+    expect(err.message).toMatch(/memory limit exceeded/i);
   });
 });
 

@@ -1,16 +1,27 @@
-import type { ApiCallRow, CallStore, ExportFormat, ReadOnlyQueryOptions } from '@lessllm/shared';
+import type {
+  ApiCallRow,
+  CallStore,
+  ExportFormat,
+  InsertCallsOptions,
+  ReadOnlyQueryOptions,
+  RollupDrift,
+  RollupMaintenance,
+  RollupRepair,
+  RollupScope,
+  RollupStats,
+} from '@lessllm/shared';
 // Types only: the chdb module (and its ~500 MB native library) is loaded by open(), never at import time.
 import type * as Chdb from 'chdb';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ChdbSqlExecutor } from './chdb-executor';
 import { dropRepeatedCsvHeaders } from './csv-header';
-import { insertNewRows } from './insert-rows';
 import { Migrator } from './migrations/migrator';
-import { exportReadOnlyWith, queryReadOnlyWith } from './read-only-queries';
+import { exportReadOnlyWith, queryReadOnlyWith, type ReadOnlyEngine } from './read-only-queries';
 import { readOnlySetStatement, type ReadOnlyLimits } from './read-only-settings';
+import { RollupKeeper } from './rollup/rollup-keeper';
 import { SerialQueue } from './serial-queue';
-import type { ClickHouseOutputFormat, ReadOnlyRunner } from './sql-executor';
+import { FORMAT_QUERY_SQL, type ClickHouseOutputFormat } from './sql-executor';
 import { StoreQueryError, toStoreQueryError } from './store-query-error';
 
 type ChdbModule = typeof Chdb;
@@ -23,6 +34,12 @@ interface Engine {
 
 const PARQUET_SLICE_BYTES = 1 << 20;
 
+/**
+ * The writer's queries (ingestion) run at ClickHouse priority 1: while one runs, the analytics queries (priority
+ * analytics.priority, 10 by default) pause, so they cannot starve ingestion of the engine's threads.
+ */
+const WRITER_SETTINGS = 'SET priority = 1';
+
 async function openEngine(dataDir: string): Promise<Engine> {
   await mkdir(dataDir, { recursive: true });
   let chdb: ChdbModule;
@@ -33,6 +50,7 @@ async function openEngine(dataDir: string): Promise<Engine> {
   }
   try {
     const writer = new chdb.Session(dataDir);
+    await writer.queryAsync(WRITER_SETTINGS, { format: 'TabSeparated' });
     return { chdb, writer, db: new ChdbSqlExecutor(writer) };
   } catch (err) {
     throw toStoreQueryError(err, `opening the chDB data directory ${dataDir} failed`);
@@ -52,14 +70,18 @@ function* slices(bytes: Uint8Array): Generator<Uint8Array> {
  * `FROM api_calls` resolves). Only chDB's async API is used, so queries run off the event loop. chDB binds
  * one data directory per process: use one store (one dataDir) per process.
  */
-export class ChdbCallStore implements CallStore {
+export class ChdbCallStore implements CallStore, RollupMaintenance {
   readonly kind = 'chdb' as const;
   readonly dataDir: string;
   private engine?: Promise<Engine>;
   private closed = false;
   /** Writes run one at a time so the check-then-insert of insertCalls is exact within this process. */
   private readonly writes = new SerialQueue();
-  private readonly runReadOnly: ReadOnlyRunner = (sql, format, limits) => this.readOnlyChunks(sql, format, limits);
+  private readonly rollup = new RollupKeeper();
+  private readonly readOnly: ReadOnlyEngine = {
+    database: 'default',
+    run: (sql, format, limits, recheck) => this.readOnlyChunks(sql, format, limits, recheck),
+  };
 
   constructor(dataDir: string) {
     this.dataDir = resolve(dataDir);
@@ -74,16 +96,28 @@ export class ChdbCallStore implements CallStore {
     return this.write((db) => new Migrator(db).migrate());
   }
 
-  insertCalls(rows: ApiCallRow[]): Promise<number> {
-    return this.write((db) => insertNewRows(db, rows));
+  insertCalls(rows: ApiCallRow[], options?: InsertCallsOptions): Promise<number> {
+    return this.write((db) => this.rollup.insertCalls(db, rows, options));
+  }
+
+  checkRollup(scope: RollupScope): Promise<RollupDrift[]> {
+    return this.write((db) => this.rollup.check(db, scope));
+  }
+
+  repairRollup(scope: RollupScope): Promise<RollupRepair> {
+    return this.write((db) => this.rollup.repair(db, scope));
+  }
+
+  rollupStats(): RollupStats {
+    return this.rollup.snapshot();
   }
 
   queryReadOnly(sql: string, options?: ReadOnlyQueryOptions): Promise<Record<string, unknown>[]> {
-    return queryReadOnlyWith(this.runReadOnly, sql, options);
+    return queryReadOnlyWith(this.readOnly, sql, options);
   }
 
   exportReadOnly(sql: string, format: ExportFormat, options?: ReadOnlyQueryOptions): AsyncIterable<Uint8Array> {
-    return exportReadOnlyWith(this.runReadOnly, sql, format, options);
+    return exportReadOnlyWith(this.readOnly, sql, format, options);
   }
 
   async ping(): Promise<boolean> {
@@ -126,23 +160,27 @@ export class ChdbCallStore implements CallStore {
    * Each read-only query gets its own connection to the same data directory (chDB lets same-path connections
    * coexist, ~1 ms to open). The limits and readonly=1 are SET on that connection first, so they hold for
    * everything it runs — a second statement smuggled past the validator included — and never leak into the
-   * writer's connection or another query's.
+   * writer's connection or another query's. Being its own connection it also never waits behind the writer's
+   * inserts, and its max_threads / priority leave the writer room.
    */
   private async *readOnlyChunks(
     sql: string,
     format: ClickHouseOutputFormat,
     limits: ReadOnlyLimits,
+    recheck: (formatted: string) => string,
   ): AsyncGenerator<Uint8Array> {
     const { chdb } = await this.connect();
     let session: Chdb.Session | undefined;
     try {
       session = new chdb.Session(this.dataDir);
       await session.queryAsync(readOnlySetStatement(limits), { format: 'TabSeparated' });
+      const formatted = await session.queryBindAsync(FORMAT_QUERY_SQL, { sql }, { format: 'JSONEachRow' });
+      const canonical = recheck((JSON.parse(formatted.text()) as { sql: string }).sql);
       if (format === 'Parquet') {
         // chDB's stream API formats each chunk as a whole Parquet file; concatenated they are not one file.
-        yield* slices((await session.queryAsync(sql, { format })).bytes());
+        yield* slices((await session.queryAsync(canonical, { format })).bytes());
       } else {
-        const chunks = streamChunks(session.queryStream(sql, { format }));
+        const chunks = streamChunks(session.queryStream(canonical, { format }));
         yield* format === 'CSVWithNames' ? dropRepeatedCsvHeaders(chunks) : chunks;
       }
     } catch (err) {

@@ -1,10 +1,13 @@
-import type { CallStore } from '@lessllm/shared';
+import type { CallStore, RollupMaintenance } from '@lessllm/shared';
 
 export interface CallStoreConfig {
   /** Set: use this ClickHouse server. Unset: the embedded engine (chDB) in data_dir. */
   clickhouse_url?: string;
   username?: string;
   password?: string;
+  /** A dedicated read-only user for users' queries (server only). */
+  query_username?: string;
+  query_password?: string;
   database?: string;
   data_dir: string;
 }
@@ -14,13 +17,15 @@ export interface CallStoreConfig {
  * demand, and the chDB one loads the `chdb` package itself only when opened: a service configured for a
  * server never loads chDB's native library.
  */
-export async function createCallStore(config: CallStoreConfig): Promise<CallStore> {
+export async function createCallStore(config: CallStoreConfig): Promise<CallStore & RollupMaintenance> {
   if (config.clickhouse_url) {
     const { ClickHouseServerCallStore } = await import('./clickhouse-server-call-store');
     return new ClickHouseServerCallStore({
       url: config.clickhouse_url,
       username: config.username,
       password: config.password,
+      queryUsername: config.query_username,
+      queryPassword: config.query_password,
       database: config.database,
     });
   }

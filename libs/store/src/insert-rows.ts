@@ -35,38 +35,56 @@ function dateWindow(rows: readonly ApiCallRow[]): { from: string; to: string } |
   return from !== undefined && to !== undefined ? { from, to } : undefined;
 }
 
-async function storedIds(db: SqlExecutor, rows: readonly ApiCallRow[]): Promise<Set<string>> {
-  const stored = new Set<string>();
+/**
+ * `SELECT DISTINCT <columns>` over the stored rows with these rows' request_ids, 1,000 ids per query, each query
+ * narrowed to the chunk's date window.
+ */
+export async function lookupStored<T extends object>(
+  db: SqlExecutor,
+  rows: readonly ApiCallRow[],
+  columns: string,
+): Promise<T[]> {
+  const found: T[] = [];
   for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
     const chunk = rows.slice(i, i + LOOKUP_CHUNK);
     const window = dateWindow(chunk);
     const sql =
-      'SELECT DISTINCT request_id FROM api_calls WHERE request_id IN {ids:Array(String)}' +
+      `SELECT DISTINCT ${columns} FROM api_calls WHERE request_id IN {ids:Array(String)}` +
       (window ? ' AND toDate(timestamp) BETWEEN {from:Date} - 1 AND {to:Date} + 1' : '');
-    const found = await db.select<{ request_id: string }>(sql, {
-      ids: chunk.map((row) => row.request_id),
-      ...window,
-    });
-    found.forEach((row) => stored.add(row.request_id));
+    found.push(...(await db.select<T>(sql, { ids: chunk.map((row) => row.request_id), ...window })));
   }
-  return stored;
+  return found;
+}
+
+async function storedIds(db: SqlExecutor, rows: readonly ApiCallRow[]): Promise<Set<string>> {
+  const found = await lookupStored<{ request_id: string }>(db, rows, 'request_id');
+  return new Set(found.map((row) => row.request_id));
+}
+
+export interface InsertOutcome {
+  /** Rows inserted now. */
+  inserted: number;
+  /** The batch without repeats (first occurrence of each request_id). */
+  unique: ApiCallRow[];
+  /** request_ids of `unique` that were stored before this insert. */
+  stored: Set<string>;
 }
 
 /**
  * Idempotent insert: drops rows whose request_id is already stored and repeats within the batch, then inserts
- * the rest; returns how many were new. Check-then-insert is not atomic across processes, so two writers racing
- * on the same id can both insert it: ReplacingMergeTree collapses that pair at merge time (see NOTES.md).
+ * the rest. Check-then-insert is not atomic across processes, so two writers racing on the same id can both
+ * insert it: ReplacingMergeTree collapses that pair at merge time (see NOTES.md).
  */
-export async function insertNewRows(db: SqlExecutor, rows: readonly ApiCallRow[]): Promise<number> {
+export async function insertNewRows(db: SqlExecutor, rows: readonly ApiCallRow[]): Promise<InsertOutcome> {
   const unique = dedupeBatch(rows);
-  if (unique.length === 0) return 0;
+  if (unique.length === 0) return { inserted: 0, unique, stored: new Set() };
   const stored = await storedIds(db, unique);
   const fresh = unique.filter((row) => !stored.has(row.request_id));
-  if (fresh.length === 0) return 0;
+  if (fresh.length === 0) return { inserted: 0, unique, stored };
   try {
     await db.insertJson('api_calls', fresh);
   } catch (err) {
     throw toStoreQueryError(err, `inserting ${fresh.length} rows into api_calls failed`);
   }
-  return fresh.length;
+  return { inserted: fresh.length, unique, stored };
 }

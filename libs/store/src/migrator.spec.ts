@@ -17,6 +17,7 @@ const ALL = [
   '0004_response_cache_similarity',
   '0005_router_columns',
   '0006_upstream_format',
+  '0007_truncated_bodies',
 ];
 
 async function rowsOf(sql: string): Promise<Record<string, unknown>[]> {

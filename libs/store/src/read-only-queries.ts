@@ -3,27 +3,47 @@ import { clickHouseFormatFor } from './export-format';
 import { collectJsonRows } from './json-lines';
 import { resolveLimits } from './read-only-settings';
 import { validateReadOnlySql } from './read-only-sql';
-import type { ReadOnlyRunner } from './sql-executor';
+import type { ClickHouseOutputFormat, ReadOnlyRunner } from './sql-executor';
 
-/** CallStore.queryReadOnly on top of an engine's runner: validate, run under limits, rows as objects. */
+/** An engine's read-only side: its runner and the database users' unqualified names resolve in. */
+export interface ReadOnlyEngine {
+  run: ReadOnlyRunner;
+  database: string;
+}
+
+/**
+ * Validates the user's text, lets the engine re-format it and validates that too (so a trick only ClickHouse's
+ * parser sees, e.g. an escape in a quoted name or FROM-first syntax, is caught in the canonical form), then runs
+ * the canonical form under the limits. Errors (validation included) surface on iteration.
+ */
+function runSandboxed(
+  engine: ReadOnlyEngine,
+  sql: string,
+  format: ClickHouseOutputFormat,
+  options?: ReadOnlyQueryOptions,
+): AsyncIterable<Uint8Array> {
+  const sandbox = { database: engine.database };
+  const text = validateReadOnlySql(sql, sandbox);
+  const limits = resolveLimits(options);
+  return engine.run(text, format, limits, (formatted) => validateReadOnlySql(formatted, sandbox));
+}
+
+/** CallStore.queryReadOnly on top of an engine: rows as objects, bounded in rows and bytes. */
 export async function queryReadOnlyWith(
-  run: ReadOnlyRunner,
+  engine: ReadOnlyEngine,
   sql: string,
   options?: ReadOnlyQueryOptions,
 ): Promise<Record<string, unknown>[]> {
-  const text = validateReadOnlySql(sql);
   const limits = resolveLimits(options);
-  return collectJsonRows(run(text, 'JSONEachRow', limits), limits.maxRows);
+  return collectJsonRows(runSandboxed(engine, sql, 'JSONEachRow', options), limits);
 }
 
-/** CallStore.exportReadOnly on top of an engine's runner. Errors (validation included) surface on iteration. */
+/** CallStore.exportReadOnly on top of an engine. */
 export async function* exportReadOnlyWith(
-  run: ReadOnlyRunner,
+  engine: ReadOnlyEngine,
   sql: string,
   format: ExportFormat,
   options?: ReadOnlyQueryOptions,
 ): AsyncGenerator<Uint8Array> {
-  const text = validateReadOnlySql(sql);
-  const limits = resolveLimits(options);
-  yield* run(text, clickHouseFormatFor(format), limits);
+  yield* runSandboxed(engine, sql, clickHouseFormatFor(format), options);
 }

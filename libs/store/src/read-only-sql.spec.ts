@@ -20,16 +20,17 @@ describe('validateReadOnlySql', () => {
     ['SELECT 1 /* ; */', 'SELECT 1 /* ; */'],
     ["SELECT ';DROP TABLE x'", "SELECT ';DROP TABLE x'"],
     ["SELECT 'it''s; fine', 'a\\'; b'", "SELECT 'it''s; fine', 'a\\'; b'"],
-    ['SELECT "we;ird", `col;umn` FROM t', 'SELECT "we;ird", `col;umn` FROM t'],
+    ['SELECT "we;ird", `col;umn` FROM api_calls', 'SELECT "we;ird", `col;umn` FROM api_calls'],
     ['SELECT $$ ; DROP TABLE x $$', 'SELECT $$ ; DROP TABLE x $$'],
     ['SELECT /* outer /* nested ; */ still comment ; */ 1', 'SELECT /* outer /* nested ; */ still comment ; */ 1'],
     ['WITH x AS (SELECT 1) SELECT * FROM x', 'WITH x AS (SELECT 1) SELECT * FROM x'],
     ['(SELECT 1) UNION ALL (SELECT 2)', '(SELECT 1) UNION ALL (SELECT 2)'],
     ['-- who spends most\nSELECT user_id FROM api_calls', '-- who spends most\nSELECT user_id FROM api_calls'],
     ['SELECT 1 -- trailing comment', 'SELECT 1 -- trailing comment'],
-    ['SELECT name FROM system.settings', 'SELECT name FROM system.settings'],
+    ['SELECT number FROM system.numbers LIMIT 3', 'SELECT number FROM system.numbers LIMIT 3'],
+    ['SELECT t.select FROM api_calls AS t', 'SELECT t.select FROM api_calls AS t'],
     ["SELECT format('{} {}', model, user_id) FROM api_calls", "SELECT format('{} {}', model, user_id) FROM api_calls"],
-    ['SELECT * REPLACE (1 AS x) FROM t', 'SELECT * REPLACE (1 AS x) FROM t'],
+    ['SELECT * REPLACE (1 AS x) FROM api_calls', 'SELECT * REPLACE (1 AS x) FROM api_calls'],
   ])('accepts %j', (sql, expected) => {
     expect(validateReadOnlySql(sql)).toBe(expected);
   });
@@ -58,6 +59,10 @@ describe('validateReadOnlySql', () => {
     ["SELECT 'unterminated", 'unterminated string literal'],
     ['SELECT 1 /* open', 'unterminated /* comment'],
     ['SELECT "open', 'unterminated quoted identifier'],
+    ['SELECT name FROM system.settings', 'reading system.settings is not allowed'],
+    ['SELECT * FROM (EXPLAIN SYNTAX SELECT 1)', 'EXPLAIN is not allowed'],
+    ['SELECT (1', 'unbalanced "("'],
+    ['SELECT 1)', 'unbalanced ")"'],
   ])('refuses %j', (sql, message) => {
     const err = refusal(sql);
     expect(err.kind).toBe('invalid_sql');

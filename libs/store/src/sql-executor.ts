@@ -16,9 +16,17 @@ export interface SqlExecutor {
 /** ClickHouse output format names for a validated read-only query. */
 export type ClickHouseOutputFormat = 'JSONEachRow' | 'CSVWithNames' | 'Parquet';
 
-/** Runs one validated read-only query under the given limits; yields the formatted result bytes. */
+/**
+ * Runs one read-only query under the given limits; yields the formatted result bytes. Before it runs, the
+ * engine re-formats the validated text (formatQuerySingleLine, on the same limited connection) and `recheck`
+ * validates that formatting and returns what to run: what runs is what ClickHouse itself parsed, re-checked.
+ */
 export type ReadOnlyRunner = (
   sql: string,
   format: ClickHouseOutputFormat,
   limits: ReadOnlyLimits,
+  recheck: (formatted: string) => string,
 ) => AsyncIterable<Uint8Array>;
+
+/** How the engines ask ClickHouse to re-format a query without running it (the text is bound, not spliced). */
+export const FORMAT_QUERY_SQL = 'SELECT formatQuerySingleLine({sql:String}) AS sql';

@@ -4,6 +4,9 @@ export type StoreErrorKind =
   | 'invalid_options' // bad maxRows / timeoutSeconds / rows
   | 'readonly' // the engine refused a write or a setting change (ClickHouse code 164)
   | 'too_many_rows' // maxRows exceeded
+  | 'result_too_large' // maxResultBytes exceeded
+  | 'memory_limit' // maxMemoryBytes exceeded (ClickHouse code 241)
+  | 'access_denied' // the ClickHouse user lacks a grant (497) or the credentials are wrong (516)
   | 'timeout' // timeoutSeconds exceeded
   | 'syntax' // ClickHouse could not parse the SQL
   | 'engine'; // any other ClickHouse / chDB failure
@@ -26,8 +29,16 @@ const KIND_BY_CODE: Record<number, StoreErrorKind> = {
   62: 'syntax', // SYNTAX_ERROR
   159: 'timeout', // TIMEOUT_EXCEEDED
   164: 'readonly', // READONLY
-  396: 'too_many_rows', // TOO_MANY_ROWS_OR_BYTES
+  241: 'memory_limit', // MEMORY_LIMIT_EXCEEDED
+  396: 'too_many_rows', // TOO_MANY_ROWS_OR_BYTES (bytes: see kindOf)
+  497: 'access_denied', // ACCESS_DENIED
+  516: 'access_denied', // AUTHENTICATION_FAILED
 };
+
+function kindOf(code: number | undefined, message: string): StoreErrorKind {
+  if (code === 396 && /max bytes/i.test(message)) return 'result_too_large';
+  return (code !== undefined ? KIND_BY_CODE[code] : undefined) ?? 'engine';
+}
 
 const MAX_MESSAGE_CHARS = 1_000;
 
@@ -59,6 +70,6 @@ export function toStoreQueryError(err: unknown, doing: string): StoreQueryError 
   if (err instanceof StoreQueryError) return err;
   const raw = err instanceof Error ? err.message : String(err);
   const code = codeOf(err, raw);
-  const kind = (code !== undefined ? KIND_BY_CODE[code] : undefined) ?? 'engine';
+  const kind = kindOf(code, raw);
   return new StoreQueryError(`${doing}: ${cleanClickHouseMessage(raw)}`, kind, code, { cause: err });
 }

@@ -28,11 +28,20 @@ export class AnalyticsController {
     private readonly analytics: AnalyticsService,
   ) {}
 
+  /** `{"rows": [...], "row_count": N}`, written from ClickHouse's JSON bytes (never parsed into objects here). */
   @Post('query')
   @HttpCode(200)
-  query(@Req() req: FastifyRequest, @Body() body: { sql?: unknown; max_rows?: unknown } | undefined) {
+  async query(
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() body: { sql?: unknown; max_rows?: unknown } | undefined,
+  ): Promise<void> {
     checkAdmin(this.loaded.config.auth, req.headers);
-    return this.analytics.query(body?.sql, body?.max_rows);
+    const answer = await this.analytics.query(body?.sql, body?.max_rows);
+    void reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('x-request-id', req.id)
+      .send(Readable.from(answer.body));
   }
 
   @Get('usage')
@@ -42,14 +51,19 @@ export class AnalyticsController {
   }
 
   @Get('export')
-  export(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() q: Record<string, string | undefined>): void {
+  async export(
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Query() q: Record<string, string | undefined>,
+  ): Promise<void> {
     checkAdmin(this.loaded.config.auth, req.headers);
-    const { format, body } = this.analytics.exportCalls(q.format, {
+    const { format, body, release } = await this.analytics.exportCalls(q.format, {
       since: q.since,
       until: q.until,
       models: list(q.model ?? q.models),
       users: list(q.user ?? q.users),
     });
+    reply.raw.once('close', release);
     void reply
       .header('content-type', CONTENT_TYPES[format])
       .header('content-disposition', `attachment; filename="api_calls.${format}"`)

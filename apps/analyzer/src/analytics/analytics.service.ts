@@ -1,36 +1,86 @@
-import type { CallStore, ExportFormat } from '@lessllm/shared';
+import type { AnalyticsConfig, CallStore, ExportFormat, LoadedConfig } from '@lessllm/shared';
 import { CALL_STORE, GatewayError } from '@lessllm/shared';
-import { checkDate, exportSql, usageStatsSql, type ExportFilters } from '@lessllm/store';
+import { checkDate, collectJsonArray, exportSql, usageStatsSql, type ExportFilters } from '@lessllm/store';
 import { Inject, Injectable } from '@nestjs/common';
+import { analyticsError, DEFAULT_QUERY_ROWS, exportOptions, queryOptions } from './analytics-limits';
+import { ANALYTICS_CONFIG } from './analytics.tokens';
+import { GateBusyError, QueryGate } from './query-gate';
 
-/** Errors the store raises for bad SQL carry this name (see @lessllm/store StoreQueryError). */
-const isStoreQueryError = (err: unknown): err is Error => err instanceof Error && err.name === 'StoreQueryError';
+/** A query's answer as JSON text pieces: `{"rows":[...],"row_count":N}`, the rows exactly as ClickHouse wrote them. */
+export interface QueryAnswer {
+  body: Uint8Array[];
+  rowCount: number;
+}
 
-/** SQL, usage stats and exports over `api_calls`, on whichever store is configured. */
+const USAGE_MAX_ROWS = 100_000;
+
+/**
+ * SQL, usage stats and exports over `api_calls`, on whichever store is configured. Every request takes a slot of
+ * one QueryGate (analytics.max_concurrent), and every query runs under the analytics limits.
+ */
 @Injectable()
 export class AnalyticsService {
-  constructor(@Inject(CALL_STORE) private readonly store: CallStore) {}
+  private readonly config: AnalyticsConfig;
+  private readonly gate: QueryGate;
 
-  async query(sql: unknown, maxRows?: unknown): Promise<{ rows: Record<string, unknown>[]; row_count: number }> {
+  constructor(
+    @Inject(CALL_STORE) private readonly store: CallStore,
+    @Inject(ANALYTICS_CONFIG) loaded: LoadedConfig,
+  ) {
+    this.config = loaded.config.analytics;
+    this.gate = new QueryGate({
+      maxConcurrent: this.config.max_concurrent,
+      maxQueued: this.config.max_queued,
+      queueTimeoutMs: this.config.queue_timeout_s * 1000,
+    });
+  }
+
+  /**
+   * Runs users' SQL. The result is read as JSONEachRow bytes, bounded in rows and bytes, and answered as those
+   * bytes: no object per row is built, so a 100 MB result costs about 100 MB here, not several times that.
+   */
+  async query(sql: unknown, maxRowsParam?: unknown): Promise<QueryAnswer> {
     if (typeof sql !== 'string' || sql.trim() === '')
       throw GatewayError.invalid('sql', 'Send {"sql": "SELECT ..."}: one SELECT or WITH statement.');
-    const limit = maxRows === undefined ? undefined : Number(maxRows);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) {
-      throw GatewayError.invalid('max_rows', 'max_rows must be an integer between 1 and 1000000.');
+    const cap = this.config.max_result_rows;
+    const maxRows = maxRowsParam === undefined ? Math.min(DEFAULT_QUERY_ROWS, cap) : Number(maxRowsParam);
+    if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > cap) {
+      throw GatewayError.invalid(
+        'max_rows',
+        `max_rows must be an integer between 1 and ${cap} (analytics.max_result_rows).`,
+      );
     }
-    const rows = await this.run(() => this.store.queryReadOnly(sql, { maxRows: limit }));
-    return { rows, row_count: rows.length };
+    const options = queryOptions(this.config, maxRows);
+    const result = await this.inSlot(maxRows, () =>
+      collectJsonArray(this.store.exportReadOnly(sql, 'jsonl', options), {
+        maxRows,
+        maxResultBytes: options.maxResultBytes ?? 0,
+      }),
+    );
+    return {
+      body: [Buffer.from('{"rows":'), ...result.body, Buffer.from(`,"row_count":${result.rows}}`)],
+      rowCount: result.rows,
+    };
   }
 
   async usage(daysParam: unknown): Promise<{ days: number; rows: Record<string, unknown>[] }> {
     const days = daysParam === undefined ? 7 : Number(daysParam);
     if (!Number.isInteger(days) || days < 1 || days > 3650)
       throw GatewayError.invalid('days', 'days must be an integer between 1 and 3650.');
-    const rows = await this.run(() => this.store.queryReadOnly(usageStatsSql(days), { maxRows: 100_000 }));
+    const options = queryOptions(this.config, USAGE_MAX_ROWS);
+    const rows = await this.inSlot(USAGE_MAX_ROWS, () => this.store.queryReadOnly(usageStatsSql(days), options));
     return { days, rows };
   }
 
-  exportCalls(format: unknown, filters: ExportFilters): { format: ExportFormat; body: AsyncIterable<Uint8Array> } {
+  /**
+   * Takes a slot and reads the first chunk before answering (so a busy API or a limit hit at once is a 503/400,
+   * not a broken download). The body releases the slot when it ends; `release` (idempotent) is for a response
+   * closed before the body was read at all.
+   */
+  async exportCalls(
+    format: unknown,
+    filters: ExportFilters,
+  ): Promise<{ format: ExportFormat; body: AsyncIterable<Uint8Array>; release: () => void }> {
     const chosen = (format ?? 'jsonl') as ExportFormat;
     if (!['parquet', 'csv', 'jsonl'].includes(chosen))
       throw GatewayError.invalid('format', 'format must be parquet, csv or jsonl.');
@@ -41,21 +91,56 @@ export class AnalyticsService {
       const problem = checkDate(name, value);
       if (problem) throw GatewayError.invalid(name, problem);
     }
-    return {
-      format: chosen,
-      body: this.store.exportReadOnly(exportSql(filters), chosen, { maxRows: 100_000_000, timeoutSeconds: 3600 }),
+    const releaseSlot = await this.slot();
+    const stream = this.store.exportReadOnly(exportSql(filters), chosen, exportOptions(this.config));
+    const chunks = stream[Symbol.asyncIterator]();
+    // Idempotent; also ends the engine's query when the response closes before the body was read.
+    const release = (): void => {
+      releaseSlot();
+      void chunks.return?.();
     };
+    // The first chunk before answering: a limit or an error hit before any output is a 400/503 naming it, not
+    // a 200 whose download breaks. One hit later cuts the download (it streams).
+    let first: IteratorResult<Uint8Array>;
+    try {
+      first = await chunks.next();
+    } catch (err) {
+      release();
+      throw analyticsError(err, this.config, this.config.export_max_rows, 'export');
+    }
+    async function* body(): AsyncGenerator<Uint8Array> {
+      try {
+        for (let next = first; !next.done; next = await chunks.next()) yield next.value;
+      } finally {
+        release();
+      }
+    }
+    return { format: chosen, body: body(), release };
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
+  private async slot(): Promise<() => void> {
     try {
-      return await fn();
+      return await this.gate.acquire();
     } catch (err) {
-      if (isStoreQueryError(err)) throw GatewayError.invalid('sql', err.message);
-      throw new GatewayError(
-        'store_unavailable',
-        `The call store did not answer: ${(err as Error).message}`.slice(0, 500),
-      );
+      if (err instanceof GateBusyError)
+        throw new GatewayError(
+          'store_unavailable',
+          `Analytics is busy: ${err.message}. Retry shortly.`,
+          null,
+          'analytics_busy',
+        );
+      throw err;
+    }
+  }
+
+  private async inSlot<T>(maxRows: number, work: () => Promise<T>): Promise<T> {
+    const release = await this.slot();
+    try {
+      return await work();
+    } catch (err) {
+      throw analyticsError(err, this.config, maxRows);
+    } finally {
+      release();
     }
   }
 }

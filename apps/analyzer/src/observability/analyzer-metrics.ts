@@ -1,5 +1,5 @@
 import type { JetStreamCallConsumer } from '@lessllm/messaging';
-import { cumulativeCounter } from '@lessllm/shared';
+import { cumulativeCounter, type RollupMaintenance } from '@lessllm/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The analyzer's Prometheus metrics: consumer lag and outcomes, batch sizes, insert latency and failures. */
@@ -41,6 +41,31 @@ export class AnalyzerMetrics {
       this.insertFailures.inc();
       throw err;
     }
+  }
+
+  /** Rollup heals (recomputed hours after a crash's redelivery), read from the store at scrape time. */
+  watchRollup(store: RollupMaintenance): void {
+    cumulativeCounter(
+      this.registry,
+      'lessllm_analyzer_rollup_heals_total',
+      'Batches with already-stored or redelivered rows, whose hours of api_calls_hourly were recomputed.',
+      [],
+      () => [[{}, store.rollupStats().heals]],
+    );
+    cumulativeCounter(
+      this.registry,
+      'lessllm_analyzer_rollup_hours_recomputed_total',
+      'Hours of api_calls_hourly recomputed from api_calls (heals and their retries).',
+      [],
+      () => [[{}, store.rollupStats().hoursRecomputed]],
+    );
+    cumulativeCounter(
+      this.registry,
+      'lessllm_analyzer_rollup_unsettled_hours_total',
+      'Hours still drifting after a heal gave up (another writer kept changing them): run lessllm doctor --repair.',
+      [],
+      () => [[{}, store.rollupStats().unsettledHours]],
+    );
   }
 
   /** Consumer series, read from the consumer at scrape time. */

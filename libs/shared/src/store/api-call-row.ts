@@ -55,6 +55,12 @@ export interface ApiCallRow {
   price_version: string;
   request_json: string;
   response_json: string;
+  /** The body kept in request_json / response_json was cut to bound the record (the caller got all of it). */
+  request_truncated: boolean;
+  response_truncated: boolean;
+  /** Characters of the cut body's original JSON (0 when not cut). */
+  request_original_chars: number;
+  response_original_chars: number;
 
   /** The gateway's response cache: 'hit' | 'semantic-hit' | 'miss' | 'bypass' | '' (not consulted). */
   response_cache_status: string;

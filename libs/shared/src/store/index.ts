@@ -1,2 +1,3 @@
 export * from './api-call-row';
 export * from './call-store.port';
+export * from './rollup.port';

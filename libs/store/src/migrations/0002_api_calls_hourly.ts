@@ -6,8 +6,10 @@ import type { Migration } from './migration';
  * sum()), latency percentiles are quantiles states (read them with quantilesMerge(0.5, 0.9, 0.99)(...)).
  *
  * Token sums prefer the provider's figures and fall back to LessLLM's estimates when the provider reported
- * none; errors count status = 'error'. The view sees inserts, not merges: a duplicate that slipped past the
- * idempotent insert (two writers racing) is counted twice here; exact figures come from api_calls (FINAL).
+ * none; errors count status = 'error'. The view sees inserts, not merges, and its part of an insert is not
+ * atomic with api_calls': a crash between the two, or a duplicate two writers raced in, leaves the rollup off
+ * until the hour is recomputed from api_calls FINAL (rollup/rollup-keeper.ts: on redelivery, or
+ * `lessllm doctor --repair`).
  */
 const createRollup = `
 CREATE TABLE IF NOT EXISTS api_calls_hourly
@@ -32,7 +34,13 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (hour, model, provider, tenant, user_id)`;
 
-function rollupSelect(from: string, where: string): string {
+/**
+ * The rollup of the rows of `from` (filtered by `where`, which starts with a newline and WHERE). The view, the
+ * backfill and the rollup recompute (rollup/rollup-recompute.ts) all use it; rollup-definition.spec.ts checks
+ * that the view in the database still has this SELECT, so a later migration that redefines the view must
+ * update the recompute with it.
+ */
+export function rollupSelect(from: string, where: string): string {
   return `
 SELECT
     toStartOfHour(timestamp) AS hour,

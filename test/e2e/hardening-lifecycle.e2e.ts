@@ -81,6 +81,8 @@ describe('graceful drain on stop (SIGTERM)', () => {
     // Still served during shutdown_delay_s (load balancers take a moment to notice).
     const late = await post(gateway, chat('small'));
     expect(late.statusCode).toBe(200);
+    // ...telling the caller not to reuse the connection: the listener closes soon.
+    expect(late.headers.connection).toBe('close');
     await late.body.text();
     const before = streamed.length;
 

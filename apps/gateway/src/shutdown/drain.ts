@@ -8,7 +8,7 @@ const LAST_WRITES_MS = 1_000;
 
 /**
  * A graceful stop: readiness turns false at once (503 "draining"), calls keep being served for
- * `server.shutdown_delay_s` (load balancers notice the failing probe), then the listener closes, idle keep-alive
+ * `server.shutdown_delay_s` (load balancers notice the failing probe) with `connection: close`, then the listener closes, idle keep-alive
  * connections are dropped, and the calls in flight get `server.drain_s` to finish. Whatever still runs is cut:
  * non-streamed calls answer 503, streams end with an error event, and every one is recorded as aborted.
  */
@@ -21,6 +21,11 @@ export async function drainCalls(
   if (calls.isDraining) return;
   calls.startDraining();
   const http = app.getHttpServer();
+  // From now on every answer says `connection: close`, so callers stop reusing their pooled connections before
+  // the listener closes them (a request sent on a connection being closed is a reset, not an answer).
+  http.prependListener('request', (_req, res) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  });
   logger.info(
     { in_flight: calls.size, shutdown_delay_s: server.shutdown_delay_s, drain_s: server.drain_s },
     'draining',

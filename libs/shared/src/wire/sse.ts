@@ -28,15 +28,20 @@ export class SseParser {
       this.pendingCR = false;
       if (text.charCodeAt(0) === 10) start = i = 1;
     }
-    for (; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
-      if (ch !== 10 && ch !== 13) continue;
+    // Line ends found with indexOf (native, far faster than a charCodeAt loop); each position is searched once,
+    // and a stream without CR searches for it once per chunk.
+    let nextLF = text.indexOf('\n', i);
+    let nextCR = text.indexOf('\r', i);
+    while (nextLF !== -1 || nextCR !== -1) {
+      i = nextCR === -1 || (nextLF !== -1 && nextLF < nextCR) ? nextLF : nextCR;
       this.takeLine(this.lineUpTo(text, start, i), events);
-      if (ch === 13) {
+      if (i === nextCR) {
         if (i + 1 === text.length) this.pendingCR = true;
         else if (text.charCodeAt(i + 1) === 10) i++;
       }
       start = i + 1;
+      if (nextLF !== -1 && nextLF < start) nextLF = text.indexOf('\n', start);
+      if (nextCR !== -1 && nextCR < start) nextCR = text.indexOf('\r', start);
     }
     if (start < text.length) this.pieces.push(start === 0 ? text : text.slice(start));
     return events;

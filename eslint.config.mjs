@@ -85,7 +85,16 @@ function libRules(...allowed) {
 }
 
 /** Tests, benchmarks and evals. */
-const TEST_FILES = ['**/*.spec.ts', '**/*.e2e.ts', '**/testing/**', 'test/**', 'libs/*/test/**', 'bench/**', 'eval/**'];
+const TEST_FILES = [
+  '**/*.spec.ts',
+  '**/*.e2e.ts',
+  '**/testing/**',
+  'test/**',
+  'libs/*/test/**',
+  'bench/**',
+  'eval/**',
+  'chaos/**',
+];
 
 const boundaries = [
   // Everything else (test support, config files...): libs by alias, no infrastructure client.
@@ -123,7 +132,7 @@ export default tseslint.config(
   },
   ...boundaries,
   {
-    files: ['**/*.spec.ts', '**/*.e2e.ts', 'test/**', 'bench/**'],
+    files: ['**/*.spec.ts', '**/*.e2e.ts', 'test/**', 'bench/**', 'chaos/**'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -170,18 +170,6 @@ async function attempt(
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so two runs send the same mix. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The i-th call of the mixed load. */
 export function mixedSpec(i: number, random: () => number, s: ChaosSettings, group = 'mixed'): CallSpec {
   const kinds: CallKind[] = ['chat', 'messages', 'responses'];

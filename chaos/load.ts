@@ -1,5 +1,6 @@
+import { seededRandom } from '@lessllm/shared';
 import type { Agent } from 'undici';
-import { type CallRecord, type CallSpec, mixedSpec, rng, sendCall } from './calls';
+import { type CallRecord, type CallSpec, mixedSpec, sendCall } from './calls';
 import { sleep } from './http';
 import type { ChaosSettings } from './settings';
 
@@ -45,7 +46,7 @@ export function startMixedLoad(
   s: ChaosSettings,
   seed: number,
 ): MixedLoad {
-  const random = rng(seed);
+  const random = seededRandom(seed); // two runs send the same mix
   let started = 0;
   let active = 0;
   const pending = new Set<Promise<unknown>>();

@@ -61,7 +61,15 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
     if (res.destroyed) return false;
     const ok = res.write(data);
     written.set(id, (written.get(id) ?? 0) + Buffer.byteLength(data));
-    if (!ok) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done).off('close', done);
+          resolve();
+        };
+        res.on('drain', done).on('close', done);
+      });
+    }
     return !res.destroyed;
   }
 

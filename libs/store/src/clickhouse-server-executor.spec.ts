@@ -43,6 +43,7 @@ describe('ClickHouseServerExecutor over @clickhouse/client (engine: chDB via chd
       '0005_router_columns',
       '0006_upstream_format',
       '0007_truncated_bodies',
+      '0008_cache_write_ttl_unknown',
     ]);
     expect(await new Migrator(db).migrate()).toEqual([]);
   });

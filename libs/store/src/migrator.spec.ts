@@ -18,6 +18,7 @@ const ALL = [
   '0005_router_columns',
   '0006_upstream_format',
   '0007_truncated_bodies',
+  '0008_cache_write_ttl_unknown',
 ];
 
 async function rowsOf(sql: string): Promise<Record<string, unknown>[]> {

@@ -123,6 +123,7 @@ function baseRow(id: string, ms: number, entry: CatalogEntry, tenant: string, us
     response_truncated: false,
     request_original_chars: 0,
     response_original_chars: 0,
+    cache_write_ttl_unknown: false,
     response_cache_status: '',
     response_cache_key: '',
     response_cache_saved_tokens: 0,

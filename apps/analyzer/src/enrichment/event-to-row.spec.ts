@@ -203,6 +203,7 @@ describe('toApiCallRow', () => {
       response_truncated: false,
       request_original_chars: 0,
       response_original_chars: 0,
+      cache_write_ttl_unknown: false,
       response_cache_status: '',
       response_cache_key: '',
       response_cache_saved_tokens: 0,
@@ -274,6 +275,43 @@ describe('toApiCallRow', () => {
     });
     const row = await toApiCallRow(event, deps());
     expect(row.estimated_cost_usd).toBeCloseTo((100 * 3 + 1_000 * 3.75 + 2_000 * 6) / 1e6, 12);
+  });
+
+  it('without the breakdown, takes the 1-hour share from the request when it settles it, else flags the row', async () => {
+    const usage = {
+      prompt_tokens: 3_100,
+      completion_tokens: 0,
+      total_tokens: 3_100,
+      cached_tokens: 0,
+      cache_creation_tokens: 3_000,
+      reasoning_tokens: null,
+    };
+    const usageRaw = {
+      input_tokens: 100,
+      output_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 3_000,
+    };
+    const requestWith = (...ttls: Array<string | undefined>) => ({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 10,
+      system: ttls.map((ttl, i) => ({
+        type: 'text',
+        text: `part ${i}`,
+        cache_control: ttl ? { type: 'ephemeral', ttl } : { type: 'ephemeral' },
+      })),
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const rowFor = (request: unknown) => toApiCallRow(nonStreamEvent({ usage, usage_raw: usageRaw, request }), deps());
+    const all1h = await rowFor(requestWith('1h'));
+    expect(all1h).toMatchObject({ cache_write_ttl_unknown: false });
+    expect(all1h.estimated_cost_usd).toBeCloseTo((100 * 3 + 3_000 * 6) / 1e6, 12);
+    const all5m = await rowFor(requestWith(undefined, '5m'));
+    expect(all5m).toMatchObject({ cache_write_ttl_unknown: false });
+    expect(all5m.estimated_cost_usd).toBeCloseTo((100 * 3 + 3_000 * 3.75) / 1e6, 12);
+    const mixed = await rowFor(requestWith('1h', undefined));
+    expect(mixed).toMatchObject({ cache_write_ttl_unknown: true });
+    expect(mixed.estimated_cost_usd).toBeCloseTo((100 * 3 + 3_000 * 3.75) / 1e6, 12); // the lower bound
   });
 
   it('prices DeepSeek cache hits reported as prompt_cache_hit_tokens', async () => {
@@ -592,5 +630,48 @@ describe('bodies cut to bound the record', () => {
     const cut = await toApiCallRow(streamEvent({ truncated: { request: keptChars * 10 } }), deps());
     expect(cut.estimated_prompt_tokens).toBe(Math.round(whole.estimated_prompt_tokens * 10));
     expect(cut.estimated_completion_tokens).toBe(whole.estimated_completion_tokens);
+  });
+});
+
+describe('what changes the bill beyond the token counts', () => {
+  it('the service tier the provider reports: OpenAI in the response, Anthropic in its usage', async () => {
+    const list = (await toApiCallRow(streamEvent(), deps())).estimated_cost_usd!;
+    const priority = await toApiCallRow(
+      streamEvent({ response: { ...openaiResponse, service_tier: 'priority' } }),
+      deps(),
+    );
+    expect(priority.estimated_cost_usd).toBeCloseTo(list * 2, 10);
+    const flex = await toApiCallRow(streamEvent({ response: { ...openaiResponse, service_tier: 'flex' } }), deps());
+    expect(flex.estimated_cost_usd).toBeCloseTo(list / 2, 10);
+    const anthropic = (await toApiCallRow(nonStreamEvent(), deps())).estimated_cost_usd!;
+    const batch = await toApiCallRow(
+      nonStreamEvent({ usage_raw: { ...(nonStreamEvent().usage_raw as object), service_tier: 'batch' } }),
+      deps(),
+    );
+    expect(batch.estimated_cost_usd).toBeCloseTo(anthropic / 2, 10);
+  });
+
+  it("Gemini's thinking tokens missing from completion_tokens are billed from total − prompt", async () => {
+    const gemini = streamEvent({
+      provider: 'gemini',
+      provider_type: 'openai',
+      model: 'gemini-2.5-flash',
+      usage: {
+        prompt_tokens: 1_469,
+        completion_tokens: 744,
+        total_tokens: 2_496,
+        cached_tokens: 0,
+        cache_creation_tokens: 0,
+        reasoning_tokens: 0,
+      },
+    });
+    const row = await toApiCallRow(gemini, deps());
+    expect(row.actual_completion_tokens).toBe(744); // as reported
+    expect(row.estimated_cost_usd).toBeCloseTo((1_469 * 0.3 + 1_027 * 2.5) / 1e6, 10);
+  });
+
+  it('a model id the table does not name is unpriced, not priced as its neighbour', async () => {
+    const row = await toApiCallRow(streamEvent({ model: 'gpt-5.6-terra' }), deps());
+    expect(row.estimated_cost_usd).toBeNull();
   });
 });

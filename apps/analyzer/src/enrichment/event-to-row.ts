@@ -1,6 +1,6 @@
 import { asNumber, asRecord, safeStringify } from '@lessllm/formats';
 import type { ApiCallRow, CallEvent, CostUsage, ModelPrice, NormalizedUsage, PriceMatch } from '@lessllm/shared';
-import { computeCost } from '@lessllm/shared';
+import { callCost } from '@lessllm/shared';
 import type { TokenCounter } from '@lessllm/tokens';
 import type { CachePrediction, CachePredictor } from './cache-predictor';
 
@@ -50,9 +50,39 @@ export function formatTimestamp(iso: string, fallbackMs: number): string {
   return `${text.slice(0, 10)} ${text.slice(11, 23)}`;
 }
 
-/** Anthropic's 1-hour cache writes, from the raw usage (`cache_creation.ephemeral_1h_input_tokens`). */
-function oneHourWrites(raw: unknown): number {
-  return asNumber(asRecord(asRecord(raw)?.cache_creation)?.ephemeral_1h_input_tokens) ?? 0;
+/** The `cache_control` TTLs a request asks for, wherever its blocks carry them (system, messages, tools). */
+function cacheTtlsIn(request: unknown): Set<string> {
+  const ttls = new Set<string>();
+  const stack: unknown[] = [request];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) for (const item of node) stack.push(item);
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'cache_control') {
+          const ttl = asRecord(value)?.ttl;
+          ttls.add(typeof ttl === 'string' ? ttl : '5m');
+        } else if (value !== null && typeof value === 'object') stack.push(value);
+      }
+    }
+  }
+  return ttls;
+}
+
+/**
+ * Anthropic's 1-hour cache writes. From the raw usage's `cache_creation` breakdown when the answer has one (the
+ * stream decoder keeps message_start's); otherwise from the request when its TTLs settle it (all `1h`: every
+ * write; none: no write). Else unknown: billed at the 5-minute rate, and the row says so.
+ */
+function oneHourWrites(usage: NormalizedUsage, raw: unknown, request: unknown): { tokens: number; unknown: boolean } {
+  const breakdown = asRecord(asRecord(raw)?.cache_creation);
+  if (breakdown) return { tokens: asNumber(breakdown.ephemeral_1h_input_tokens) ?? 0, unknown: false };
+  const anthropic = asRecord(raw)?.cache_creation_input_tokens !== undefined;
+  if (!anthropic || usage.cache_creation_tokens === 0) return { tokens: 0, unknown: false };
+  const ttls = cacheTtlsIn(request);
+  if (!ttls.has('1h')) return { tokens: 0, unknown: false };
+  if (ttls.size === 1) return { tokens: usage.cache_creation_tokens, unknown: false };
+  return { tokens: 0, unknown: true };
 }
 
 /**
@@ -93,6 +123,12 @@ function actualHitRate(usage: NormalizedUsage | null): number | null {
  * tokenizer counts, predicted cache reads/writes). Failed calls without usage and without any output token are
  * assumed unbilled (cost 0). Unknown models: cost null, price_version '', one `warn` per provider/model.
  */
+/** The tier that served the call, as the provider reported it: Anthropic in its usage, OpenAI in the response. */
+function servedTier(event: CallEvent): string | null {
+  const tier = asRecord(event.usage_raw)?.service_tier ?? asRecord(event.response)?.service_tier;
+  return typeof tier === 'string' ? tier : null;
+}
+
 /**
  * A token count made on a body the gateway cut for the record (`limits.recorded_body_kb`), scaled up to the body
  * the caller really sent by the ratio of their sizes: a rough estimate, but not one a thousand times too low.
@@ -144,11 +180,12 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
     );
   }
   const unbilled = counting || (event.status === 'error' && !usage && timing.first_token_ms === null);
+  const writes1h = usage ? oneHourWrites(usage, event.usage_raw, event.request) : { tokens: 0, unknown: false };
   const costUsage: CostUsage = usage
     ? {
         ...usage,
         cached_tokens: cacheReads(usage, event.usage_raw),
-        cache_creation_1h_tokens: oneHourWrites(event.usage_raw),
+        cache_creation_1h_tokens: writes1h.tokens,
       }
     : {
         prompt_tokens: unbilled ? 0 : prompt.tokens,
@@ -157,7 +194,13 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
         cache_creation_tokens: unbilled ? 0 : prediction.estimated_cache_write_tokens,
         cache_creation_1h_tokens: unbilled ? 0 : prediction.estimated_cache_write_1h_tokens,
       };
-  const listCost = match ? computeCost(match.price, costUsage, match.accounting) : null;
+  const listCost = match
+    ? callCost(match.price, costUsage, match.accounting, {
+        family: match.family,
+        totalTokens: usage?.total_tokens,
+        serviceTier: servedTier(event),
+      })
+    : null;
   const cost = cacheHit && listCost !== null ? 0 : listCost;
   const providerUsage = cacheHit ? null : usage;
 
@@ -213,6 +256,7 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
     response_truncated: event.truncated?.response !== undefined,
     request_original_chars: Math.max(0, event.truncated?.request ?? 0),
     response_original_chars: Math.max(0, event.truncated?.response ?? 0),
+    cache_write_ttl_unknown: writes1h.unknown && !cacheHit,
 
     response_cache_status: event.cache?.status ?? '',
     response_cache_key: event.cache?.key_hash ?? '',

@@ -14,6 +14,24 @@ function openaiChunk(choices: OpenAIChatChunk['choices'], extra: Partial<OpenAIC
 }
 
 describe('OpenAIStreamAssembler', () => {
+  it('keeps the service tier that served the stream (it changes the price)', () => {
+    const assembler = new OpenAIStreamAssembler();
+    assembler.push(
+      openaiChunk([{ index: 0, delta: { content: 'Hi' }, finish_reason: null }], {
+        service_tier: 'priority',
+      }),
+    );
+    assembler.push(
+      openaiChunk([{ index: 0, delta: {}, finish_reason: 'stop' }], {
+        service_tier: 'priority',
+      }),
+    );
+    expect(assembler.result()).toMatchObject({ service_tier: 'priority' });
+    const plain = new OpenAIStreamAssembler();
+    plain.push(openaiChunk([{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }]));
+    expect(plain.result()).not.toHaveProperty('service_tier');
+  });
+
   it('concatenates content and tool-call fragments by index and takes usage from the usage chunk', () => {
     const assembler = new OpenAIStreamAssembler();
     const chunks: OpenAIChatChunk[] = [

@@ -229,6 +229,8 @@ export class ChatStreamAssembler implements StreamAssembler {
   private created = 0;
   private model = '';
   private systemFingerprint: string | null | undefined;
+  /** The tier that served the call (`default`, `priority`, `flex`...): it changes the price. */
+  private serviceTier: string | undefined;
   private readonly choices = new Map<number, ChoiceState>();
   private usage: OpenAIChatCompletion['usage'];
 
@@ -241,6 +243,8 @@ export class ChatStreamAssembler implements StreamAssembler {
     }
     const fingerprint = chunk.system_fingerprint;
     if (typeof fingerprint === 'string' || fingerprint === null) this.systemFingerprint = fingerprint;
+    const tier = (chunk as { service_tier?: unknown }).service_tier;
+    if (typeof tier === 'string') this.serviceTier = tier;
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       const state = this.choiceState(choice.index);
@@ -293,6 +297,7 @@ export class ChatStreamAssembler implements StreamAssembler {
     };
     if (this.usage) completion.usage = this.usage;
     if (this.systemFingerprint !== undefined) completion.system_fingerprint = this.systemFingerprint;
+    if (this.serviceTier !== undefined) (completion as { service_tier?: string }).service_tier = this.serviceTier;
     return completion;
   }
 

@@ -43,3 +43,53 @@ export function computeCost(
     completion * rates.output;
   return Math.round((micro / 1_000_000) * 1e10) / 1e10;
 }
+
+/**
+ * The price factor of the tier that served a call, as the response reports it (OpenAI `service_tier` at the top
+ * level, Anthropic `usage.service_tier`): OpenAI priority 2×, flex and batch 0.5×; Anthropic batch 0.5×. Anything
+ * else (default, auto, scale, standard, unknown) is the list price.
+ */
+export function serviceTierFactor(accounting: UsageAccounting, tier: string | null | undefined): number {
+  if (tier === 'batch') return 0.5;
+  if (accounting !== 'openai') return 1;
+  if (tier === 'priority') return 2;
+  if (tier === 'flex') return 0.5;
+  return 1;
+}
+
+/** What a call reported, beyond its token counts, that changes its bill. */
+export interface CallBilling {
+  /** The family the price was found in: Gemini's OpenAI-compatible usage needs a correction. */
+  family: string;
+  /** Provider-reported total, when it has one. */
+  totalTokens?: number | null;
+  serviceTier?: string | null;
+}
+
+/**
+ * Output tokens as billed. Gemini's OpenAI-compatible endpoint leaves thinking tokens out of `completion_tokens`
+ * while counting them in `total_tokens` (prompt 1,469 + completion 744 reported with total 2,496): output is then
+ * billed as total − prompt.
+ */
+export function billedCompletionTokens(usage: CostUsage, billing: CallBilling): number {
+  const total = billing.totalTokens ?? 0;
+  if (billing.family !== 'gemini' || total <= usage.prompt_tokens + usage.completion_tokens) {
+    return usage.completion_tokens;
+  }
+  return total - usage.prompt_tokens;
+}
+
+/**
+ * The one cost function of a call (the analyzer's `estimated_cost_usd`): list cost of the billed usage, times the
+ * factor of the tier that served it.
+ */
+export function callCost(
+  price: ModelPrice,
+  usage: CostUsage,
+  accounting: UsageAccounting,
+  billing: CallBilling,
+): number {
+  const billed = { ...usage, completion_tokens: billedCompletionTokens(usage, billing) };
+  const cost = computeCost(price, billed, accounting) * serviceTierFactor(accounting, billing.serviceTier);
+  return Math.round(cost * 1e10) / 1e10;
+}

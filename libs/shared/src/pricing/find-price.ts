@@ -3,38 +3,6 @@ import type { ModelPrice, PriceFamily, PriceMatch, UsageAccounting } from './pri
 
 const FAMILIES: readonly PriceFamily[] = ['openai', 'anthropic', 'gemini', 'deepseek'];
 
-/**
- * A suffix after a known prefix that names a different (differently priced) variant: `gpt-4o` must not price
- * `gpt-4o-mini-tts`, `gpt-5.1-codex` must not price `gpt-5.1-codex-mini`. Such ids stay unknown (null).
- */
-const VARIANT_WORDS = new Set([
-  'mini',
-  'nano',
-  'pro',
-  'lite',
-  'flash',
-  'turbo',
-  'max',
-  'large',
-  'small',
-  'realtime',
-  'audio',
-  'search',
-  'transcribe',
-  'tts',
-  'image',
-  'codex',
-  'instruct',
-  'embedding',
-  'deep',
-  'opus',
-  'sonnet',
-  'haiku',
-  '8k',
-  '16k',
-  '32k',
-]);
-
 /** Which price list a provider name points at; `null` = unknown (every list is searched). */
 export function priceFamilyForProvider(provider: string): PriceFamily | null {
   const p = provider.toLowerCase();
@@ -79,17 +47,6 @@ export function stripDateSuffix(id: string): string {
     .replace(/-\d{8}$/, '');
 }
 
-/** True when `key` is a prefix of `id` at a segment boundary and the rest is not a different variant. */
-function isPrefixMatch(id: string, key: string): boolean {
-  if (id.length <= key.length || !id.startsWith(key)) return false;
-  const sep = id[key.length];
-  if (sep !== '-' && sep !== '_' && sep !== ':') return false;
-  const next = id.slice(key.length + 1).split(/[-_:.]/, 1)[0];
-  // A 1–2 digit segment is a version (claude-opus-4 → claude-opus-4-9 is NOT the same price); 3+ digits are revisions.
-  if (/^\d{1,2}$/.test(next)) return false;
-  return !VARIANT_WORDS.has(next);
-}
-
 interface Source {
   family: PriceFamily;
   list: Readonly<Record<string, ModelPrice>>;
@@ -131,28 +88,15 @@ function lookup(provider: string, model: string, overrides: Readonly<Record<stri
       how: src.override ? 'override' : how,
     };
   };
-  // Overrides are searched completely (exact, dated, prefix) before the table, so an override for `gpt-4o`
-  // also prices `gpt-4o-2024-08-06`.
+  // Overrides are searched completely (exact, dated) before the table, so an override for `gpt-4o` also prices
+  // `gpt-4o-2024-08-06`. No prefix or suffix guessing: `gpt-5.6-terra` is not `gpt-5.6` (a variant's price can
+  // be several times its neighbour's); such ids are unpriced until the table or an override names them.
   const groups = overrides ? [sources.slice(0, 1), sources.slice(1)] : [sources];
   for (const group of groups) {
     for (const src of group) if (Object.hasOwn(src.list, id)) return match(src, id, 'exact');
     for (const src of group) if (Object.hasOwn(src.list, undated)) return match(src, undated, 'dated');
-    for (const src of group) {
-      const best = longestPrefix(src.list, id, undated);
-      if (best !== null) return match(src, best, 'prefix');
-    }
   }
   return null;
-}
-
-function longestPrefix(list: Readonly<Record<string, ModelPrice>>, id: string, undated: string): string | null {
-  let best: string | null = null;
-  for (const key of Object.keys(list)) {
-    if ((best === null || key.length > best.length) && (isPrefixMatch(undated, key) || isPrefixMatch(id, key))) {
-      best = key;
-    }
-  }
-  return best;
 }
 
 const MEMO_LIMIT = 10_000;
@@ -161,8 +105,8 @@ const overrideMemo = new WeakMap<object, Map<string, PriceMatch | null>>();
 
 /**
  * Price of `model` served by `provider` (a provider name such as `openai`, `azure`, `anthropic`, `my-deepseek`).
- * Tries, in order: the exact id, the id without its date suffix, the longest known prefix; caller overrides win at
- * each step. The provider only orders the search (azure → OpenAI prices, *deepseek* → DeepSeek prices). Unknown
+ * Tries, in order: the exact id (the table lists aliases such as `-latest` and revision ids explicitly), then the
+ * id without its release-date suffix; caller overrides win at each step. The provider only orders the search (azure → OpenAI prices, *deepseek* → DeepSeek prices). Unknown
  * models give `null`, never a zero price. Results are memoised (per overrides object).
  */
 export function findPrice(

@@ -15,13 +15,15 @@ function alias(ids: readonly string[], price: ModelPrice): Record<string, ModelP
 
 /** USD per 1M tokens. Keys are model ids without a date suffix unless the dated id is priced differently. */
 const OPENAI: PriceList = {
-  ...alias(['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20', 'chatgpt-4o-latest'], {
+  ...alias(['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'], {
     input: 2.5,
     cached_input: 1.25,
     output: 10,
   }),
   // No cached price listed for the first gpt-4o snapshot: cached tokens, if any, bill at the input price.
   'gpt-4o-2024-05-13': { input: 5, output: 15 },
+  // ChatGPT's model in the API: its own list price (5 / 15, no cached price), not gpt-4o's (prices:check, 2026-12-06).
+  'chatgpt-4o-latest': { input: 5, output: 15 },
   'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6 },
   'gpt-4.1': { input: 2, cached_input: 0.5, output: 8 },
   'gpt-4.1-mini': { input: 0.4, cached_input: 0.1, output: 1.6 },
@@ -49,13 +51,14 @@ const OPENAI: PriceList = {
     output: 30,
     tier: { above_prompt_tokens: 272_000, input: 10, cached_input: 1, output: 45 },
   },
-  // First model with billed cache writes (§4.1). The >272k tier lists no cached price: keep the base one.
+  // First model with billed cache writes (§4.1). Above 272k prompt tokens cached input is 1.00 (OpenAI's pricing
+  // page, checked 2026-12-06; the snapshot kept the base 0.50, under-billing long cached calls by ~16 %).
   'gpt-5.6': {
     input: 5,
     cached_input: 0.5,
     cache_write_5m: 6.25,
     output: 30,
-    tier: { above_prompt_tokens: 272_000, input: 10, cached_input: 0.5, cache_write_5m: 12.5, output: 45 },
+    tier: { above_prompt_tokens: 272_000, input: 10, cached_input: 1, cache_write_5m: 12.5, output: 45 },
   },
   'gpt-5-pro': { input: 15, output: 120 },
   'o3-pro': { input: 20, output: 80 },
@@ -104,13 +107,28 @@ const ANTHROPIC: PriceList = {
   ...alias(['claude-opus-4-5', 'claude-opus-4-6', 'claude-opus-4-7'], OPUS_4_5),
   // LLM-PRICES-only 2026 entries (⚠ unverified).
   ...alias(['claude-opus-5', 'claude-opus-4-8'], OPUS_4_5),
-  ...alias(['claude-opus-4-1', 'claude-opus-4', 'claude-3-opus'], OPUS_4),
-  ...alias(['claude-sonnet-4-5', 'claude-sonnet-4'], SONNET_LONG),
-  ...alias(['claude-sonnet-4-6', 'claude-3-7-sonnet', 'claude-3-5-sonnet'], SONNET),
+  ...alias(['claude-opus-4-1', 'claude-opus-4', 'claude-opus-4-0', 'claude-3-opus', 'claude-3-opus-latest'], OPUS_4),
+  ...alias(['claude-sonnet-4-5', 'claude-sonnet-4', 'claude-sonnet-4-0'], SONNET_LONG),
+  ...alias(
+    [
+      'claude-sonnet-4-6',
+      'claude-3-7-sonnet',
+      'claude-3-7-sonnet-latest',
+      'claude-3-5-sonnet',
+      'claude-3-5-sonnet-latest',
+    ],
+    SONNET,
+  ),
   'claude-sonnet-5': { input: 2, cached_input: 0.2, cache_write_5m: 2.5, cache_write_1h: 4, output: 10 },
   'claude-haiku-4-5': { input: 1, cached_input: 0.1, cache_write_5m: 1.25, cache_write_1h: 2, output: 5 },
   // 1h writes for the Claude 3.x Haikus and 3 Opus come from Anthropic's docs (LLM-PRICES lists 6.00 by mistake).
-  'claude-3-5-haiku': { input: 0.8, cached_input: 0.08, cache_write_5m: 1, cache_write_1h: 1.6, output: 4 },
+  ...alias(['claude-3-5-haiku', 'claude-3-5-haiku-latest'], {
+    input: 0.8,
+    cached_input: 0.08,
+    cache_write_5m: 1,
+    cache_write_1h: 1.6,
+    output: 4,
+  }),
   'claude-3-haiku': { input: 0.25, cached_input: 0.03, cache_write_5m: 0.3, cache_write_1h: 0.5, output: 1.25 },
 };
 
@@ -124,20 +142,26 @@ const GEMINI: PriceList = {
   'gemini-2.5-flash': { input: 0.3, cached_input: 0.03, output: 2.5 },
   'gemini-2.5-flash-preview-09-2025': { input: 0.3, cached_input: 0.075, output: 2.5 },
   'gemini-2.5-flash-lite': { input: 0.1, cached_input: 0.01, output: 0.4 },
-  'gemini-2.0-flash': { input: 0.1, cached_input: 0.025, output: 0.4 },
-  'gemini-2.0-flash-lite': { input: 0.075, cached_input: 0.01875, output: 0.3 },
-  // Vertex prices (the `gemini/` entry in LLM-PRICES is a pre-Oct-2024 price). No cached price listed.
-  'gemini-1.5-pro': {
-    input: 1.25,
-    output: 5,
-    tier: { above_prompt_tokens: 128_000, input: 2.5, output: 10 },
-  },
-  'gemini-1.5-flash': {
+  // Stable revision ids (`-001`) are listed as aliases: no id is priced by its prefix.
+  ...alias(['gemini-2.0-flash', 'gemini-2.0-flash-001'], { input: 0.1, cached_input: 0.025, output: 0.4 }),
+  ...alias(['gemini-2.0-flash-lite', 'gemini-2.0-flash-lite-001'], {
     input: 0.075,
     cached_input: 0.01875,
     output: 0.3,
-    tier: { above_prompt_tokens: 128_000, input: 0.15, cached_input: 0.01875, output: 0.6 },
-  },
+  }),
+  // Vertex prices (the `gemini/` entry in LLM-PRICES is a pre-Oct-2024 price). No cached price listed.
+  ...alias(['gemini-1.5-pro', 'gemini-1.5-pro-001', 'gemini-1.5-pro-002'], {
+    input: 1.25,
+    output: 5,
+    tier: { above_prompt_tokens: 128_000, input: 2.5, output: 10 },
+  }),
+  ...alias(['gemini-1.5-flash', 'gemini-1.5-flash-001', 'gemini-1.5-flash-002'], {
+    input: 0.075,
+    cached_input: 0.01875,
+    output: 0.3,
+    // Cached input doubles above 128k like the rest (0.0375; prices:check, 2026-12-06).
+    tier: { above_prompt_tokens: 128_000, input: 0.15, cached_input: 0.0375, output: 0.6 },
+  }),
   'gemini-3-pro-preview': {
     input: 2,
     cached_input: 0.2,

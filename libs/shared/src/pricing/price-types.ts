@@ -43,7 +43,7 @@ export interface PriceMatch {
   accounting: UsageAccounting;
   /** PRICE_TABLE_VERSION, or 'override' for caller-supplied prices. */
   version: string;
-  how: 'exact' | 'dated' | 'prefix' | 'override';
+  how: 'exact' | 'dated' | 'override';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeCost } from './compute-cost';
+import { billedCompletionTokens, callCost, computeCost } from './compute-cost';
 import { findPrice, normalizeModelId, stripDateSuffix } from './find-price';
 import { PRICE_TABLE, PRICE_TABLE_VERSION } from './price-table';
 import type { ModelPrice } from './price-types';
@@ -46,26 +46,40 @@ describe('findPrice', () => {
     for (const [provider, model] of ids) expect(findPrice(provider, model), `${provider}/${model}`).not.toBeNull();
   });
 
-  it('matches exact ids, then dated ids, then the longest known prefix', () => {
+  it('matches exact ids (aliases listed explicitly), then dated ids; never a prefix', () => {
     expect(findPrice('openai', 'gpt-4o-2024-08-06')).toMatchObject({ id: 'gpt-4o-2024-08-06', how: 'exact' });
     expect(findPrice('openai', 'gpt-4o-mini-2024-07-18')).toMatchObject({ id: 'gpt-4o-mini', how: 'dated' });
     expect(findPrice('anthropic', 'claude-3-opus-20240229')).toMatchObject({ id: 'claude-3-opus', how: 'dated' });
     expect(findPrice('anthropic', 'claude-3-5-sonnet-latest')).toMatchObject({
-      id: 'claude-3-5-sonnet',
-      how: 'prefix',
+      id: 'claude-3-5-sonnet-latest',
+      how: 'exact',
+      price: { input: 3 },
     });
-    expect(findPrice('gemini', 'gemini-2.0-flash-001')).toMatchObject({ id: 'gemini-2.0-flash', how: 'prefix' });
+    expect(findPrice('gemini', 'gemini-2.0-flash-001')).toMatchObject({ id: 'gemini-2.0-flash-001', how: 'exact' });
     expect(findPrice('gemini', 'models/gemini-2.5-flash-lite')?.id).toBe('gemini-2.5-flash-lite');
     expect(findPrice('bedrock', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0')?.id).toBe('claude-3-5-sonnet');
     expect(findPrice('gpt-4o', 'gpt-4o')?.version).toBe(PRICE_TABLE_VERSION);
   });
 
-  it('refuses prefixes that name another variant or version', () => {
-    expect(findPrice('openai', 'gpt-4o-mini-tts')).toBeNull();
-    expect(findPrice('openai', 'gpt-5.1-codex-mini')).toBeNull();
-    expect(findPrice('anthropic', 'claude-opus-4-9')).toBeNull();
+  it("leaves an unknown variant unpriced rather than giving it a neighbour's price", () => {
+    // gpt-5.6-terra / -luna list at +150 % and 25× gpt-5.6: a prefix match would bill them wrongly.
+    for (const id of ['gpt-5.6-terra', 'gpt-5.6-luna', 'gpt-4o-mini-tts', 'gpt-5.1-codex-mini', 'claude-opus-4-9']) {
+      expect(findPrice('openai', id), id).toBeNull();
+    }
     expect(findPrice('openai', 'gpt-3.5-turbo-16k')).toBeNull();
     expect(findPrice('openai', 'ft:gpt-4o-2024-08-06:acme::abc')).toBeNull();
+    expect(findPrice('gemini', 'gemini-2.5-pro-exp-03-25')).toBeNull();
+    // Every id the table lists is still found as itself.
+    for (const [family, list] of Object.entries(PRICE_TABLE)) {
+      for (const id of Object.keys(list)) expect(findPrice(family, id)?.id, id).toBe(id);
+    }
+  });
+
+  it('bills gpt-5.6 above 272k prompt tokens at the long-context rates, cached input included', () => {
+    const price = findPrice('openai', 'gpt-5.6')!.price;
+    const usage = { prompt_tokens: 300_000, completion_tokens: 0, cached_tokens: 200_000, cache_creation_tokens: 0 };
+    // 100k uncached × 10 + 200k cached × 1.00 per 1M
+    expect(computeCost(price, usage)).toBeCloseTo(1.2, 10);
   });
 
   it('uses the provider hint: azure → OpenAI prices, deepseek-named providers → DeepSeek prices', () => {
@@ -170,5 +184,41 @@ describe('computeCost', () => {
   it('clamps inconsistent usage instead of producing negative costs', () => {
     const usage = { prompt_tokens: 100, completion_tokens: -5, cached_tokens: 500, cache_creation_tokens: 50 };
     expect(computeCost(price('openai', 'gpt-4o'), usage)).toBeCloseTo((100 * 1.25) / 1e6, 12);
+  });
+});
+
+describe('callCost (what a call really bills)', () => {
+  const usage = { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, cached_tokens: 0, cache_creation_tokens: 0 };
+
+  it('prices the tier that served an OpenAI call: priority 2×, flex and batch 0.5×, default 1×', () => {
+    const { price, accounting, family } = findPrice('openai', 'gpt-5')!;
+    const list = computeCost(price, usage, accounting);
+    expect(list).toBeCloseTo(11.25, 10);
+    const at = (serviceTier: string | null) => callCost(price, usage, accounting, { family, serviceTier });
+    expect(at('priority')).toBeCloseTo(22.5, 10);
+    expect(at('flex')).toBeCloseTo(5.625, 10);
+    expect(at('batch')).toBeCloseTo(5.625, 10);
+    expect(at('default')).toBeCloseTo(list, 10);
+    expect(at('scale')).toBeCloseTo(list, 10);
+    expect(at(null)).toBeCloseTo(list, 10);
+  });
+
+  it('Anthropic: batch is half price; its other tiers are the list price', () => {
+    const { price, accounting, family } = findPrice('anthropic', 'claude-sonnet-4-6')!;
+    const list = computeCost(price, usage, accounting);
+    expect(callCost(price, usage, accounting, { family, serviceTier: 'batch' })).toBeCloseTo(list / 2, 10);
+    expect(callCost(price, usage, accounting, { family, serviceTier: 'priority' })).toBeCloseTo(list, 10);
+    expect(callCost(price, usage, accounting, { family, serviceTier: 'standard' })).toBeCloseTo(list, 10);
+  });
+
+  it("bills Gemini's output as total − prompt when completion_tokens leaves the thinking out", () => {
+    const { price, accounting, family } = findPrice('gemini', 'gemini-2.5-flash')!;
+    const reported = { prompt_tokens: 1_469, completion_tokens: 744, cached_tokens: 0, cache_creation_tokens: 0 };
+    const billing = { family, totalTokens: 2_496 };
+    expect(billedCompletionTokens(reported, billing)).toBe(1_027);
+    expect(callCost(price, reported, accounting, billing)).toBeCloseTo((1_469 * 0.3 + 1_027 * 2.5) / 1e6, 10);
+    // A consistent total changes nothing, and other families are never corrected.
+    expect(billedCompletionTokens(reported, { family, totalTokens: 2_213 })).toBe(744);
+    expect(billedCompletionTokens(reported, { family: 'openai', totalTokens: 2_496 })).toBe(744);
   });
 });

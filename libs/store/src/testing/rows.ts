@@ -51,6 +51,7 @@ export function makeRow(overrides: Partial<ApiCallRow> = {}): ApiCallRow {
     response_truncated: false,
     request_original_chars: 0,
     response_original_chars: 0,
+    cache_write_ttl_unknown: false,
     response_cache_status: 'miss',
     response_cache_key: '0123456789abcdef',
     response_cache_saved_tokens: 0,

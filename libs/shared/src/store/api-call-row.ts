@@ -61,6 +61,8 @@ export interface ApiCallRow {
   /** Characters of the cut body's original JSON (0 when not cut). */
   request_original_chars: number;
   response_original_chars: number;
+  /** Anthropic cache writes whose 1-hour share nothing reported: billed at the 5-minute rate (a lower bound). */
+  cache_write_ttl_unknown: boolean;
 
   /** The gateway's response cache: 'hit' | 'semantic-hit' | 'miss' | 'bypass' | '' (not consulted). */
   response_cache_status: string;

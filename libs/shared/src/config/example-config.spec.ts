@@ -19,6 +19,8 @@ describe('lessllm.example.yaml', () => {
     expect(config.providers.openai.api_key).toBe(env.OPENAI_API_KEY);
     expect(config.translation.reasoning_budgets.high).toBe(16384);
     expect(config.responses.ttl_s).toBe(604800);
+    expect(config.analyzer.spool).toMatchObject({ enabled: true, fsync_interval_ms: 25, max_mb: 1024 });
+    expect(config.analytics).toMatchObject({ max_result_mb: 100, max_concurrent: 2 });
   });
 
   it('the commented-out examples load too once uncommented (apis, betas, max_output_tokens)', () => {

@@ -24,11 +24,12 @@ export interface Difference {
 
 /** Tokens per call for reading a rate (small enough to stay under every long-context threshold). */
 const PROBE = 1_000;
-/** Noon UTC: DeepSeek's peak hours (its off-peak rates are a separate row of theirs). */
+/** A Tuesday at noon UTC (DeepSeek V4 off-peak), and at 02:00 UTC (V4 peak). */
 const AT = new Date('2026-12-01T12:00:00Z');
+const AT_PEAK = new Date('2026-12-01T02:00:00Z');
 
 /** genai-prices' USD per 1M tokens for one usage dimension, at `promptTokens` prompt tokens. */
-function theirRate(id: string, provider: string, field: Field, promptTokens: number): number | null {
+function theirRate(id: string, provider: string, field: Field, promptTokens: number, at: Date): number | null {
   const usage: Record<string, number> =
     field === 'output'
       ? { input_tokens: promptTokens, output_tokens: PROBE }
@@ -38,8 +39,8 @@ function theirRate(id: string, provider: string, field: Field, promptTokens: num
             input_tokens: promptTokens,
             [field === 'cached_input' ? 'cache_read_tokens' : 'cache_write_tokens']: PROBE,
           };
-  const base = calcPrice({ input_tokens: promptTokens }, id, { providerId: provider, timestamp: AT });
-  const result = calcPrice(usage, id, { providerId: provider, timestamp: AT });
+  const base = calcPrice({ input_tokens: promptTokens }, id, { providerId: provider, timestamp: at });
+  const result = calcPrice(usage, id, { providerId: provider, timestamp: at });
   if (!result || !base) return null;
   if (field === 'input') return (result.input_price / promptTokens) * 1e6;
   if (field === 'output') return (result.output_price / PROBE) * 1e6;
@@ -49,8 +50,8 @@ function theirRate(id: string, provider: string, field: Field, promptTokens: num
 }
 
 /** Our rate for a field, with the same fallbacks computeCost applies (Anthropic 0.1× / 1.25×; OpenAI input). */
-function ourRate(price: ModelPrice, family: PriceFamily, field: Field, promptTokens: number): number {
-  const rates = ratesFor(price, promptTokens);
+function ourRate(price: ModelPrice, family: PriceFamily, field: Field, promptTokens: number, at: Date): number {
+  const rates = ratesFor(price, promptTokens, at);
   const anthropic = (price.accounting ?? (family === 'anthropic' ? 'anthropic' : 'openai')) === 'anthropic';
   if (field === 'cached_input') return rates.cached_input ?? (anthropic ? rates.input * 0.1 : rates.input);
   if (field === 'cache_write_5m') return rates.cache_write_5m ?? (anthropic ? rates.input * 1.25 : rates.input);
@@ -75,16 +76,17 @@ export function compareWithGenaiPrices(): { compared: number; missing: string[];
       compared++;
       const before = differences.length;
       const prices = found.model.prices;
-      if (Array.isArray(prices) && prices.some((p) => p.constraint?.type === 'time_of_date')) {
+      if (!price.peak && Array.isArray(prices) && prices.some((p) => p.constraint?.type === 'time_of_date')) {
         differences.push({ family, id, at: 'base', field: 'time_of_day', ours: 'flat', theirs: 'peak/off-peak' });
       }
-      const points: Array<[string, number]> = [['base', PROBE]];
-      if (price.tier) points.push([`>${price.tier.above_prompt_tokens}`, price.tier.above_prompt_tokens + PROBE]);
-      for (const [at, tokens] of points) {
+      const points: Array<[string, number, Date]> = [['base', PROBE, AT]];
+      if (price.tier) points.push([`>${price.tier.above_prompt_tokens}`, price.tier.above_prompt_tokens + PROBE, AT]);
+      if (price.peak) points.push(['peak', PROBE, AT_PEAK]);
+      for (const [at, tokens, when] of points) {
         for (const field of FIELDS) {
           if (field === 'cache_write_5m' && family !== 'anthropic' && price.cache_write_5m === undefined) continue;
-          const theirs = theirRate(id, provider, field, tokens);
-          const ours = ourRate(price, family, field, tokens);
+          const theirs = theirRate(id, provider, field, tokens, when);
+          const ours = ourRate(price, family, field, tokens, when);
           if (theirs === null || Math.abs(theirs - ours) > 1e-6) {
             differences.push({
               family,

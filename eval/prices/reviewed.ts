@@ -39,6 +39,29 @@ export const REVIEWED: readonly ReviewedDifference[] = [
       'genai-prices prices it as gemini-2.5-flash; LLM-PRICES lists 25 % cached for the 2025-09 preview (providers.md §4.3)',
     checked: '2026-12-06',
   },
+  {
+    id: 'deepseek/deepseek-chat',
+    reason:
+      'V4 Flash alias until its retirement on 2026-07-24 (issue 12 research, §1.7); genai-prices keeps the 2025 V3 rates with off-peak hours',
+    checked: '2026-12-06',
+  },
+  {
+    id: 'deepseek/deepseek-reasoner',
+    reason: 'as deepseek-chat (above); genai-prices keeps the 2025 R1 rates',
+    checked: '2026-12-06',
+  },
+  {
+    id: 'deepseek/deepseek-v3.2',
+    reason:
+      'providers.md §6.4: 0.28 / 0.028 / 0.42 in benchlm (2026-04) and LLM-PRICES (2026-07); genai-prices lists 0.2288 / 0.3432 with no cache price',
+    checked: '2026-12-06',
+  },
+  {
+    id: 'deepseek/deepseek-v4-flash',
+    reason:
+      'billed as V4.1 Flash (0.15 / 0.003 / 0.60) since 2026-09-10 (LiteLLM#37255, gptme PR #3799, in the issue 12 research); genai-prices 0.1.8 still has the 2026-08-17 rates',
+    checked: '2026-12-06',
+  },
 ];
 
 /** The review covering a difference, if any. */

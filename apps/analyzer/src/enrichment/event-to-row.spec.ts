@@ -317,7 +317,7 @@ describe('toApiCallRow', () => {
   it('prices DeepSeek cache hits reported as prompt_cache_hit_tokens', async () => {
     const event = streamEvent({
       provider: 'deepseek',
-      model: 'deepseek-chat',
+      model: 'deepseek-v3.2',
       usage: {
         prompt_tokens: 2_000,
         completion_tokens: 100,
@@ -668,6 +668,17 @@ describe('what changes the bill beyond the token counts', () => {
     const row = await toApiCallRow(gemini, deps());
     expect(row.actual_completion_tokens).toBe(744); // as reported
     expect(row.estimated_cost_usd).toBeCloseTo((1_469 * 0.3 + 1_027 * 2.5) / 1e6, 10);
+  });
+
+  it("DeepSeek V4's peak hours by the call's start time", async () => {
+    const at = (iso: string) => {
+      const base = streamEvent({ provider: 'deepseek', provider_type: 'openai', model: 'deepseek-v4-flash' });
+      return toApiCallRow({ ...base, timing: { ...base.timing, started_at_ms: Date.parse(iso) } }, deps());
+    };
+    const offPeak = (await at('2026-12-01T12:00:00Z')).estimated_cost_usd!;
+    const peak = (await at('2026-12-01T02:00:00Z')).estimated_cost_usd!;
+    expect(offPeak).toBeGreaterThan(0);
+    expect(peak).toBeCloseTo(offPeak * 2, 10);
   });
 
   it('a model id the table does not name is unpriced, not priced as its neighbour', async () => {

@@ -199,6 +199,7 @@ export async function toApiCallRow(event: CallEvent, deps: EnrichmentDeps): Prom
         family: match.family,
         totalTokens: usage?.total_tokens,
         serviceTier: servedTier(event),
+        at: new Date(timing.started_at_ms),
       })
     : null;
   const cost = cacheHit && listCost !== null ? 0 : listCost;

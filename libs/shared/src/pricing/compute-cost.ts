@@ -1,9 +1,41 @@
-import type { CostUsage, ModelPrice, PriceRates, UsageAccounting } from './price-types';
+import type { CostUsage, ModelPrice, PeakHours, PriceRates, UsageAccounting } from './price-types';
 
 const clamp = (n: number, max: number): number => Math.max(0, Math.min(Number.isFinite(n) ? n : 0, max));
 
-/** The rates that apply to a call with this many prompt tokens (the long-context tier bills the whole call). */
-export function ratesFor(price: ModelPrice, promptTokens: number): PriceRates {
+const minutesOf = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+};
+
+const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** The day of the week (0 = Sunday) of `at` in `timeZone`. */
+function weekdayIn(at: Date, timeZone: string): number {
+  let format = weekdayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' });
+    weekdayFormats.set(timeZone, format);
+  }
+  return WEEKDAYS.indexOf(format.format(at));
+}
+
+/** Whether a call started at `at` is billed at the peak rates. */
+export function isPeak(peak: PeakHours, at: Date): boolean {
+  if (peak.offpeak_days && peak.offpeak_days.includes(weekdayIn(at, peak.time_zone ?? 'UTC'))) return false;
+  const minute = at.getUTCHours() * 60 + at.getUTCMinutes();
+  return peak.windows_utc.some((window) => {
+    const [from, to] = window.split('-').map(minutesOf);
+    return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+  });
+}
+
+/**
+ * The rates that apply to a call with this many prompt tokens (the long-context tier bills the whole call),
+ * started at `at` (peak-hour prices; without a time the base, off-peak, rates).
+ */
+export function ratesFor(price: ModelPrice, promptTokens: number, at?: Date): PriceRates {
+  if (price.peak && at && isPeak(price.peak, at)) return price.peak.rates;
   return price.tier && promptTokens > price.tier.above_prompt_tokens ? price.tier : price;
 }
 
@@ -20,9 +52,10 @@ export function computeCost(
   price: ModelPrice,
   usage: CostUsage,
   accounting: UsageAccounting = price.accounting ?? 'openai',
+  at?: Date,
 ): number {
   const prompt = clamp(usage.prompt_tokens, Number.MAX_SAFE_INTEGER);
-  const rates = ratesFor(price, prompt);
+  const rates = ratesFor(price, prompt, at);
   const anthropic = accounting === 'anthropic';
   const reads = clamp(usage.cached_tokens, prompt);
   const writes = clamp(usage.cache_creation_tokens, prompt - reads);
@@ -64,6 +97,8 @@ export interface CallBilling {
   /** Provider-reported total, when it has one. */
   totalTokens?: number | null;
   serviceTier?: string | null;
+  /** When the call started (time-of-day prices). */
+  at?: Date;
 }
 
 /**
@@ -90,6 +125,6 @@ export function callCost(
   billing: CallBilling,
 ): number {
   const billed = { ...usage, completion_tokens: billedCompletionTokens(usage, billing) };
-  const cost = computeCost(price, billed, accounting) * serviceTierFactor(accounting, billing.serviceTier);
+  const cost = computeCost(price, billed, accounting, billing.at) * serviceTierFactor(accounting, billing.serviceTier);
   return Math.round(cost * 1e10) / 1e10;
 }

@@ -173,12 +173,36 @@ const GEMINI: PriceList = {
   'gemini-3.5-flash': { input: 1.5, cached_input: 0.15, output: 9 },
 };
 
-/** Current (V3.2) prices; cache writes are free. Older periods are in providers.md §6.4. */
+/**
+ * DeepSeek (USD / 1M tokens; cache writes are free). Sources: third-party copies of api-docs.deepseek.com
+ * (quick_start/pricing, news) gathered in the issue-12 research, not DeepSeek's page itself (unreachable here):
+ * - peak hours since 2026-08-17: 2× in 01:00–04:00 and 06:00–10:00 UTC, Monday to Friday in Beijing time from
+ *   2026-08-23 (weekends off-peak all day);
+ * - since 2026-09-10 `deepseek-flash` (V4.1 Flash) 0.15 / 0.003 / 0.60, and `deepseek-v4-flash` is billed as it;
+ * - `deepseek-v4-pro` at its 2026-08-17 rates; reports say it is billed at the Flash price from 2026-09-14 until
+ *   V4.1 Pro ships, which could not be confirmed: an upper bound;
+ * - `deepseek-chat` / `deepseek-reasoner` were V4 Flash aliases until their retirement on 2026-07-24: the price
+ *   they had then.
+ * Recheck with `npm run prices:check` and the page before relying on these for budgets.
+ */
+const DEEPSEEK_PEAK = { windows_utc: ['01:00-04:00', '06:00-10:00'], offpeak_days: [0, 6], time_zone: 'Asia/Shanghai' };
+const DEEPSEEK_FLASH: ModelPrice = {
+  input: 0.15,
+  cached_input: 0.003,
+  output: 0.6,
+  peak: { ...DEEPSEEK_PEAK, rates: { input: 0.3, cached_input: 0.006, output: 1.2 } },
+};
+
 const DEEPSEEK: PriceList = {
-  ...alias(['deepseek-chat', 'deepseek-reasoner', 'deepseek-v3.2'], { input: 0.28, cached_input: 0.028, output: 0.42 }),
-  // ⚠ LLM-PRICES only.
-  'deepseek-v4-flash': { input: 0.14, cached_input: 0.0028, output: 0.28 },
-  'deepseek-v4-pro': { input: 0.435, cached_input: 0.003625, output: 0.87 },
+  ...alias(['deepseek-chat', 'deepseek-reasoner'], { input: 0.14, cached_input: 0.0028, output: 0.28 }),
+  'deepseek-v3.2': { input: 0.28, cached_input: 0.028, output: 0.42 },
+  ...alias(['deepseek-flash', 'deepseek-v4-flash'], DEEPSEEK_FLASH),
+  'deepseek-v4-pro': {
+    input: 0.66,
+    cached_input: 0.022,
+    output: 1.98,
+    peak: { ...DEEPSEEK_PEAK, rates: { input: 1.32, cached_input: 0.044, output: 3.96 } },
+  },
 };
 
 export const PRICE_TABLE: Readonly<Record<PriceFamily, PriceList>> = {

@@ -27,9 +27,24 @@ export interface PriceTier extends PriceRates {
   above_prompt_tokens: number;
 }
 
+/**
+ * Time-of-day prices (DeepSeek): `rates` replace the base rates for a call started inside one of the UTC windows,
+ * except on `offpeak_days`, which are off-peak all day in `time_zone`.
+ */
+export interface PeakHours {
+  /** `HH:MM-HH:MM`, UTC, end excluded. */
+  windows_utc: readonly string[];
+  rates: PriceRates;
+  /** Days of the week (0 = Sunday) billed off-peak all day, as seen in `time_zone`. */
+  offpeak_days?: readonly number[];
+  time_zone?: string;
+}
+
 export interface ModelPrice extends PriceRates {
   /** Long-context tier (>200k for Claude Sonnet 4/4.5 and Gemini Pro, >272k for gpt-5.4+). */
   tier?: PriceTier;
+  /** Peak-hour rates by the call's start time; the base rates are then the off-peak ones. */
+  peak?: PeakHours;
   /** Accounting override; by default derived from the family the price was found in. */
   accounting?: UsageAccounting;
 }

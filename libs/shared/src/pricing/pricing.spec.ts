@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { billedCompletionTokens, callCost, computeCost } from './compute-cost';
+import { billedCompletionTokens, callCost, computeCost, isPeak } from './compute-cost';
 import { findPrice, normalizeModelId, stripDateSuffix } from './find-price';
 import { PRICE_TABLE, PRICE_TABLE_VERSION } from './price-table';
 import type { ModelPrice } from './price-types';
@@ -85,7 +85,7 @@ describe('findPrice', () => {
   it('uses the provider hint: azure → OpenAI prices, deepseek-named providers → DeepSeek prices', () => {
     expect(findPrice('azure', 'gpt-4o')).toMatchObject({ family: 'openai', accounting: 'openai' });
     expect(findPrice('azure', 'gpt-35-turbo')?.price.input).toBe(0.5);
-    expect(findPrice('deepseek-cn', 'deepseek-chat')).toMatchObject({ family: 'deepseek', price: { input: 0.28 } });
+    expect(findPrice('deepseek-cn', 'deepseek-chat')).toMatchObject({ family: 'deepseek', price: { input: 0.14 } });
     expect(findPrice('openrouter', 'anthropic/claude-sonnet-4-5')).toMatchObject({ family: 'anthropic' });
   });
 
@@ -220,5 +220,32 @@ describe('callCost (what a call really bills)', () => {
     // A consistent total changes nothing, and other families are never corrected.
     expect(billedCompletionTokens(reported, { family, totalTokens: 2_213 })).toBe(744);
     expect(billedCompletionTokens(reported, { family: 'openai', totalTokens: 2_496 })).toBe(744);
+  });
+});
+
+describe('time-of-day prices (DeepSeek V4)', () => {
+  const { price, accounting, family } = findPrice('deepseek', 'deepseek-v4-flash')!;
+  const usage = { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, cached_tokens: 0, cache_creation_tokens: 0 };
+  const cost = (iso: string) => callCost(price, usage, accounting, { family, at: new Date(iso) });
+
+  it('bills the peak windows (01:00–04:00, 06:00–10:00 UTC) at twice the off-peak rates', () => {
+    const offPeak = 0.15 + 0.6;
+    expect(cost('2026-12-01T12:00:00Z')).toBeCloseTo(offPeak, 10); // Tuesday, off-peak
+    expect(cost('2026-12-01T02:30:00Z')).toBeCloseTo(offPeak * 2, 10);
+    expect(cost('2026-12-01T06:00:00Z')).toBeCloseTo(offPeak * 2, 10); // window start included
+    expect(cost('2026-12-01T10:00:00Z')).toBeCloseTo(offPeak, 10); // window end excluded
+    expect(cost('2026-12-01T04:00:00Z')).toBeCloseTo(offPeak, 10);
+  });
+
+  it('is off-peak all day on Saturdays and Sundays in Beijing time', () => {
+    const offPeak = 0.15 + 0.6;
+    expect(cost('2026-12-05T02:00:00Z')).toBeCloseTo(offPeak, 10); // Saturday 10:00 in Beijing
+    expect(cost('2026-12-06T07:00:00Z')).toBeCloseTo(offPeak, 10); // Sunday 15:00 in Beijing
+    expect(cost('2026-12-07T02:00:00Z')).toBeCloseTo(offPeak * 2, 10); // Monday 10:00 in Beijing
+  });
+
+  it('without a start time, the base (off-peak) rates', () => {
+    expect(computeCost(price, usage, accounting)).toBeCloseTo(0.75, 10);
+    expect(isPeak(price.peak!, new Date('2026-12-01T03:00:00Z'))).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { REVIEWED, reviewFor } from './reviewed';
 /**
  * `npm run prices:check`: our price table (libs/shared/src/pricing) against @pydantic/genai-prices' bundled data
  * (a maintained, imperfect source: update the package to refresh it). Lists every difference; exits 1 while some
- * are unreviewed or a review is stale, 0 otherwise. Rates are USD per 1M tokens; DeepSeek's at noon UTC (peak).
+ * are unreviewed or a review is stale, 0 otherwise. Rates are USD per 1M tokens (DeepSeek also at 02:00 UTC, its peak).
  */
 function line(d: Difference): string {
   return `  ${`${d.family}/${d.id}`.padEnd(44)} ${d.at.padEnd(8)} ${d.field.padEnd(14)} ours ${String(d.ours).padEnd(10)} theirs ${String(d.theirs)}`;

@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint';
 // Module boundaries (no-restricted-imports)
 //
 // - libs are imported through their @lessllm/* alias, never by path;
-// - apps/<app>/src is private to its app: other apps use apps/<app>/index.ts, shared pieces live in libs/*;
+// - apps/<app>/src is private to its app: the composition roots (server, cli) use its public entry through the
+//   @lessllm/<app> alias (apps/<app>/index.ts), never a path; shared pieces live in libs/*;
 // - libs never import apps;
 // - infrastructure clients (Redis, NATS, ClickHouse, chDB) are imported only by their adapters.
 //
@@ -25,12 +26,21 @@ const appPrivate = (app) => ({
   group: [`**/${app}/src`, `**/${app}/src/**`],
   message: `apps/${app}/src is private to that app: import its public entry (apps/${app}/index.ts) or move the shared piece to a lib (libs/*).`,
 });
-const otherAppsPrivate = (self) => APPS.filter((app) => app !== self).map(appPrivate);
+/** Another app by relative path (its index included): composition goes through the app's alias, like a package. */
+const appByPath = (app) => ({
+  group: [`../${app}`, `../../${app}`, `../../../${app}`, `**/apps/${app}`, `**/apps/${app}/**`],
+  message: `Import apps/${app} through its public alias @lessllm/${app} (apps/${app}/index.ts), not by path; pieces two apps share belong in a lib (libs/*).`,
+});
+const otherAppsPrivate = (self) =>
+  APPS.filter((app) => app !== self).flatMap((app) => [appPrivate(app), appByPath(app)]);
 
 const LIBS_NEVER_APPS_MESSAGE = 'libs never depend on apps: move the piece into a lib.';
 const LIBS_NEVER_APPS = { group: ['**/apps', '**/apps/**'], message: LIBS_NEVER_APPS_MESSAGE };
 /** Aliases that point into apps/ (tsconfig.json paths). */
-const APP_ALIASES = ['@lessllm/server'].map((name) => ({ name, message: LIBS_NEVER_APPS_MESSAGE }));
+const APP_ALIASES = ['@lessllm/gateway', '@lessllm/analyzer', '@lessllm/router', '@lessllm/server'].map((name) => ({
+  name,
+  message: LIBS_NEVER_APPS_MESSAGE,
+}));
 
 /** Infrastructure clients and the only place allowed to import each. */
 const CLIENTS = {

@@ -1,10 +1,10 @@
+import { AnalyticsModule, createDefaultEnricher, EmbeddedIngestor, IngestService } from '@lessllm/analyzer';
+import { startGateway, type RunningGateway } from '@lessllm/gateway';
 import { JetStreamCallEventBus } from '@lessllm/messaging';
 import type { AppLogger, CallEventBus, CallStore, LoadedConfig } from '@lessllm/shared';
 import { createLogger, createMetricsRegistry, InProcessEventBus, loadConfig } from '@lessllm/shared';
 import { createCallStore } from '@lessllm/store';
 import { join } from 'node:path';
-import { AnalyticsModule, createDefaultEnricher, EmbeddedIngestor, IngestService } from '../../analyzer';
-import { startGateway, type RunningGateway } from '../../gateway';
 
 export interface StartServerOptions {
   /** A loaded config, a path to lessllm.yaml, or nothing (environment variables alone). */

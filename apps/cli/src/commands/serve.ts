@@ -1,7 +1,7 @@
+import { startAnalyzer } from '@lessllm/analyzer';
+import { startRouter } from '@lessllm/router';
+import { startServer } from '@lessllm/server';
 import { ConfigError, loadConfig, type LoadedConfig } from '@lessllm/shared';
-import { startAnalyzer } from '../../../analyzer';
-import { startRouter } from '../../../router';
-import { startServer } from '../../../server';
 
 export interface ServeOptions {
   port?: number;
